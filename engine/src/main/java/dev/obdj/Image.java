@@ -1,0 +1,179 @@
+package dev.obdj;
+
+import dev.obdj.io.ByteSource;
+import dev.obdj.io.ByteSources;
+import dev.obdj.lsmt.LayerStack;
+import dev.obdj.lsmt.LsmtHeader;
+import dev.obdj.lsmt.MappingTable;
+import dev.obdj.lsmt.RwLayerView;
+import dev.obdj.lsmt.SealedLayer;
+import dev.obdj.lsmt.SegmentMapping;
+
+import java.lang.foreign.MemorySegment;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Objects;
+
+/**
+ * An overlaybd image opened for reading: a stack of LSMT layers (lowest first; each a plain blob
+ * or ZFile-compressed) with an optional uncommitted RW layer on top, seen as one virtual disk.
+ *
+ * <pre>{@code
+ * try (Image img = Image.open(List.of(Path.of("layer0.lsmt"), Path.of("layer1.lsmt")))) {
+ *     try (Arena arena = Arena.ofConfined()) {
+ *         MemorySegment buf = arena.allocate(4096);
+ *         img.read(0, buf);              // first 4 KiB of the merged disk
+ *     }
+ * }
+ * }</pre>
+ *
+ * <p>Layer files are memory-mapped and the merged index is built once, off-heap, at open. Reads
+ * take any byte offset and length inside {@link #size()} and are safe from many threads at once;
+ * {@link #close()} must not race with reads. Every failure is an {@link ObdjException}.
+ */
+public final class Image implements AutoCloseable {
+    private final LayerStack stack;
+
+    private Image(LayerStack stack) {
+        this.stack = stack;
+    }
+
+    /** Opens read-only layers, {@code layers.get(0)} being the lowest. */
+    public static Image open(List<Path> layers) {
+        return open(layers, null, null);
+    }
+
+    /**
+     * Opens read-only layers (lowest first, may be empty) with an uncommitted RW layer on top.
+     *
+     * @param rwData  the RW layer's data file, or null for none
+     * @param rwIndex the RW layer's index file, or null for none
+     */
+    public static Image open(List<Path> layers, Path rwData, Path rwIndex) {
+        Objects.requireNonNull(layers, "layers");
+        List<ByteSource> sources = new ArrayList<>(layers.size());
+        ByteSource data = null, index = null;
+        try {
+            for (Path p : layers) {
+                sources.add(ByteSources.open(p));
+            }
+            if (rwData != null) data = ByteSources.open(rwData);
+            if (rwIndex != null) index = ByteSources.open(rwIndex);
+        } catch (RuntimeException e) {
+            sources.forEach(ByteSource::close);
+            if (data != null) data.close();
+            throw e;
+        }
+        return new Image(LayerStack.open(sources, data, index));
+    }
+
+    /** Size of the virtual disk in bytes. */
+    public long size() {
+        return stack.virtualSize();
+    }
+
+    /** Number of mappings in the merged index (the reference's {@code index_entries}). */
+    public long indexEntries() {
+        return stack.index().count();
+    }
+
+    /** Fills all of {@code dst} with the disk's bytes starting at {@code offset}. */
+    public void read(long offset, MemorySegment dst) {
+        stack.read(offset, dst, 0, dst.byteSize());
+    }
+
+    /** Copies {@code length} bytes at {@code offset} into {@code dst} at {@code dstOffset}. */
+    public void read(long offset, MemorySegment dst, long dstOffset, long length) {
+        Objects.checkFromIndexSize(dstOffset, length, dst.byteSize());
+        stack.read(offset, dst, dstOffset, length);
+    }
+
+    /** Copies {@code length} bytes at {@code offset} into {@code dst[dstOffset...]}. */
+    public void read(long offset, byte[] dst, int dstOffset, int length) {
+        Objects.checkFromIndexSize(dstOffset, length, dst.length);
+        stack.read(offset, MemorySegment.ofArray(dst), dstOffset, length);
+    }
+
+    /** Reports, in order, which parts of {@code [offset, offset+length)} hold data, zeros or nothing. */
+    public void forEachExtent(long offset, long length, ExtentVisitor visitor) {
+        stack.forEachExtent(offset, length, visitor);
+    }
+
+    @Override
+    public void close() {
+        stack.close();
+    }
+
+    /**
+     * Describes one layer file: a sealed or committed blob, an RW data file or an RW index file.
+     * Sealed blobs are fully validated (as by {@link #open}); an RW file's header is checked.
+     */
+    public static LayerInfo inspect(Path file) {
+        try (ByteSource src = ByteSources.open(file)) {
+            return Inspector.inspect(file, src);
+        }
+    }
+
+    static LayerHeader header(LsmtHeader h) {
+        return new LayerHeader(h.flags(), LsmtHeader.describeFlags(h.flags()), h.indexOffset(), h.indexSize(),
+                h.virtualSize(), h.uuid(), h.parentUuid(), h.version(), h.subVersion(), h.userTagText());
+    }
+
+    /** Gathers {@link LayerInfo} without exposing the internal types. */
+    private static final class Inspector {
+        static LayerInfo inspect(Path file, ByteSource src) {
+            LsmtHeader h = peekHeader(src);
+            boolean hasTrailer = h.isDataFile() && hasSealedTrailer(src);
+            if (hasTrailer) {
+                try (SealedLayer l = SealedLayer.open(src)) {
+                    long[] c = count(l.index());
+                    LayerInfo.Kind kind = l.header().isSealed() ? LayerInfo.Kind.COMMITTED : LayerInfo.Kind.SEALED_IN_PLACE;
+                    return new LayerInfo(file, kind, src.size(), header(l.header()), header(l.trailer()),
+                            l.storedEntries(), l.index().count(), c[0], c[1], c[2]);
+                }
+            }
+            if (h.isDataFile()) {
+                return new LayerInfo(file, LayerInfo.Kind.RW_DATA, src.size(), header(h), null, 0, 0, 0, 0, 0);
+            }
+            long logged = Math.max(0, (src.size() - LsmtHeader.BLOCK) / SegmentMapping.BYTES);
+            return new LayerInfo(file, LayerInfo.Kind.RW_INDEX, src.size(), header(h), null, logged, 0, 0, 0, 0);
+        }
+
+        private static LsmtHeader peekHeader(ByteSource src) {
+            if (src.size() < LsmtHeader.BLOCK) {
+                throw new FormatException(src.name(), 0, "file size", "at least 4096 bytes (LSMT header)", src.size() + " bytes");
+            }
+            MemorySegment b = MemorySegment.ofArray(new byte[LsmtHeader.BLOCK]);
+            src.read(0, b, 0, LsmtHeader.BLOCK);
+            if (!LsmtHeader.hasMagic(b)) {
+                throw new FormatException(src.name(), 0, "header.magic", "LSMT magic0/magic1", "other bytes");
+            }
+            return LsmtHeader.decode(b);
+        }
+
+        private static boolean hasSealedTrailer(ByteSource src) {
+            if (src.size() < 2L * LsmtHeader.BLOCK) {
+                return false;
+            }
+            MemorySegment b = MemorySegment.ofArray(new byte[LsmtHeader.BLOCK]);
+            src.read(src.size() - LsmtHeader.BLOCK, b, 0, LsmtHeader.BLOCK);
+            return LsmtHeader.hasMagic(b) && !LsmtHeader.decode(b).isHeader();
+        }
+
+        /** zeroed entries, allocated bytes, zeroed bytes. */
+        private static long[] count(MappingTable t) {
+            long z = 0, alloc = 0, zb = 0;
+            for (long i = 0; i < t.count(); i++) {
+                long len = (long) SegmentMapping.length(t.lo(i)) << 9;
+                if (SegmentMapping.zeroed(t.hi(i))) {
+                    z++;
+                    zb += len;
+                } else {
+                    alloc += len;
+                }
+            }
+            return new long[] {z, alloc, zb};
+        }
+    }
+}

@@ -1,0 +1,40 @@
+package dev.obdj.io;
+
+import java.lang.foreign.MemorySegment;
+
+/**
+ * Random-access bytes below the LSMT reader: a memory-mapped file, a ZFile-decompressed view,
+ * later a remote blob. The LSMT reader only ever sees this interface, so compressed and remote
+ * layers slot in without touching it.
+ *
+ * <p>Implementations are safe for concurrent {@link #read} calls from many threads.
+ */
+public interface ByteSource extends AutoCloseable {
+
+    /** A name for error messages, normally the file path. */
+    String name();
+
+    /** Number of readable bytes (for a compressed source, the decompressed size). */
+    long size();
+
+    /**
+     * Copies {@code length} bytes starting at {@code position} into {@code dst} at
+     * {@code dstOffset}. The range must lie inside {@code [0, size())}; callers check that.
+     *
+     * @throws dev.obdj.StorageException on an I/O error
+     * @throws dev.obdj.FormatException  when the bytes cannot be decoded (compressed sources)
+     */
+    void read(long position, MemorySegment dst, long dstOffset, long length);
+
+    /**
+     * The whole content as one readable segment when it is directly addressable (a mapped
+     * file), else {@code null}. Lets the index loader work on the file in place.
+     */
+    default MemorySegment segment() {
+        return null;
+    }
+
+    /** Releases the mapping or file handles. Reads after close fail. */
+    @Override
+    void close();
+}

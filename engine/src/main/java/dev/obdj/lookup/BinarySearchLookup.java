@@ -1,0 +1,44 @@
+package dev.obdj.lookup;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+import java.nio.ByteOrder;
+
+/**
+ * Plain binary search directly over the packed 16-byte entries (only the lo word is read:
+ * {@code offset = lo & (2^50-1)}, {@code length = lo >>> 50}). Needs no memory of its own, so it
+ * also serves indexes used in place from a mapped file.
+ */
+public final class BinarySearchLookup implements SegmentLookup {
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    private static final long OFFSET_MASK = (1L << 50) - 1;
+
+    private final MemorySegment entries;
+    private final long count;
+
+    /** @param entries packed 16-byte mappings, sorted and non-overlapping; {@code count} of them */
+    public BinarySearchLookup(MemorySegment entries, long count) {
+        this.entries = entries;
+        this.count = count;
+    }
+
+    @Override
+    public long firstEndingAfter(long sector) {
+        long lo = 0, hi = count;
+        while (lo < hi) {
+            long mid = (lo + hi) >>> 1;
+            long w = entries.get(LONG, mid << 4);
+            if ((w & OFFSET_MASK) + (w >>> 50) > sector) {
+                hi = mid;
+            } else {
+                lo = mid + 1;
+            }
+        }
+        return lo;
+    }
+
+    @Override
+    public String name() {
+        return "binary-search";
+    }
+}

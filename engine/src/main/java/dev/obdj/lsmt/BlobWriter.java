@@ -1,0 +1,185 @@
+package dev.obdj.lsmt;
+
+import dev.obdj.StorageException;
+import dev.obdj.io.ByteSource;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.channels.WritableByteChannel;
+
+/**
+ * Writes a sealed LSMT blob from a sorted, non-overlapping mapping table whose tags select source
+ * files: the reference's {@code compact}, byte for byte. Output is strictly sequential (header,
+ * data, index, trailer) so it can stream into a ZFile writer.
+ * <ol>
+ *   <li>header: flags 0x07, index_offset and index_size 0;</li>
+ *   <li>data: for each mapping, in order, copied in 32 KiB steps measured from the mapping's start,
+ *       one raw entry per step (zeroed mappings copy nothing and take the current data cursor as
+ *       moffset);</li>
+ *   <li>index: raw entries merged greedily while offsets and moffsets are contiguous, zeroed and tag
+ *       are equal and the combined length stays below 16383; padded with invalid entries to a
+ *       multiple of 256, the padding counted in index_size;</li>
+ *   <li>trailer: flags 0x06 with the index position and size.</li>
+ * </ol>
+ */
+public final class BlobWriter {
+    /** Data is copied in steps of this many sectors (32 KiB). */
+    static final int STEP_SECTORS = 64;
+    private static final int BUF = 1 << 20;
+
+    /**
+     * The identity written into header and trailer.
+     *
+     * @param virtualSize bytes
+     * @param uuid        UUID text (already normalised; {@link LsmtHeader#NULL_UUID} for none)
+     * @param parentUuid  parent UUID text
+     * @param userTag     commit message, at most 256 bytes
+     */
+    public record Meta(long virtualSize, String uuid, String parentUuid, byte[] userTag) {
+        public Meta {
+            if (userTag != null && userTag.length > 256) {
+                throw new IllegalArgumentException("user tag longer than 256 bytes: " + userTag.length);
+            }
+        }
+    }
+
+    private BlobWriter() {}
+
+    /**
+     * Writes the blob to {@code out} and returns the number of bytes written.
+     *
+     * @param index  sorted, non-overlapping mappings; {@code byTag[tag]} holds each one's data
+     * @param byTag  the source files, by tag
+     * @param meta   identity fields
+     * @param out    sequential sink
+     * @param outName name for error messages
+     */
+    public static long write(MappingTable index, ByteSource[] byTag, Meta meta, WritableByteChannel out, String outName) {
+        try (Arena arena = Arena.ofConfined();
+             MappingTable.Builder entries = new MappingTable.Builder(Math.max(256, index.count()))) {
+            Sink sink = new Sink(out, outName, arena.allocate(BUF, 4096));
+            MemorySegment block = arena.allocate(LsmtHeader.BLOCK, 8);
+            new LsmtHeader(LsmtHeader.FLAG_HEADER | LsmtHeader.FLAG_DATA | LsmtHeader.FLAG_SEALED, 0, 0,
+                    meta.virtualSize(), meta.uuid(), meta.parentUuid(), 1, 1, meta.userTag()).encode(block);
+            sink.put(block, 0, LsmtHeader.BLOCK);
+            long mo = LsmtHeader.BLOCK / 512;
+            for (long i = 0; i < index.count(); i++) {
+                long lo = index.lo(i);
+                long hi = index.hi(i);
+                long off = SegmentMapping.offset(lo);
+                int len = SegmentMapping.length(lo);
+                int tag = SegmentMapping.tag(hi);
+                if (len == 0) {
+                    continue;
+                }
+                if (SegmentMapping.zeroed(hi)) {
+                    append(entries, SegmentMapping.lo(off, len), SegmentMapping.hi(mo, true, tag));
+                    continue;
+                }
+                long src = SegmentMapping.moffset(hi);
+                for (int done = 0; done < len; ) {
+                    int step = Math.min(STEP_SECTORS, len - done);
+                    sink.copyFrom(byTag[tag], (src + done) << 9, (long) step << 9);
+                    append(entries, SegmentMapping.lo(off + done, step), SegmentMapping.hi(mo, false, tag));
+                    mo += step;
+                    done += step;
+                }
+            }
+            long indexOffset = mo << 9;
+            long real = entries.count();
+            long padded = (real + 255) / 256 * 256;
+            for (long i = 0; i < real; i++) {
+                sink.putEntry(entries.lo(i), entries.hi(i));
+            }
+            for (long i = real; i < padded; i++) {
+                sink.putEntry(SegmentMapping.INVALID_LO, 0);
+            }
+            new LsmtHeader(LsmtHeader.FLAG_DATA | LsmtHeader.FLAG_SEALED, indexOffset, padded, meta.virtualSize(),
+                    meta.uuid(), meta.parentUuid(), 1, 1, meta.userTag()).encode(block);
+            sink.put(block, 0, LsmtHeader.BLOCK);
+            sink.flush();
+            return sink.written;
+        }
+    }
+
+    /** The reference's {@code compress_raw_index}, one greedy pass, applied as entries arrive. */
+    private static void append(MappingTable.Builder b, long lo, long hi) {
+        long n = b.count();
+        if (n > 0) {
+            long plo = b.lo(n - 1), phi = b.hi(n - 1);
+            if (SegmentMapping.end(plo) == SegmentMapping.offset(lo)
+                    && SegmentMapping.mend(plo, phi) == SegmentMapping.moffset(hi)
+                    && SegmentMapping.zeroed(phi) == SegmentMapping.zeroed(hi)
+                    && SegmentMapping.tag(phi) == SegmentMapping.tag(hi)
+                    && SegmentMapping.length(plo) + SegmentMapping.length(lo) < SegmentMapping.MAX_LENGTH) {
+                b.set(n - 1, SegmentMapping.lo(SegmentMapping.offset(plo), SegmentMapping.length(plo) + SegmentMapping.length(lo)), phi);
+                return;
+            }
+        }
+        b.add(lo, hi);
+    }
+
+    /** Buffers sequential output in one off-heap buffer. */
+    private static final class Sink {
+        private final WritableByteChannel out;
+        private final String name;
+        private final MemorySegment buf;
+        private long fill;
+        long written;
+
+        Sink(WritableByteChannel out, String name, MemorySegment buf) {
+            this.out = out;
+            this.name = name;
+            this.buf = buf;
+        }
+
+        void put(MemorySegment src, long off, long len) {
+            while (len > 0) {
+                long n = Math.min(len, buf.byteSize() - fill);
+                MemorySegment.copy(src, off, buf, fill, n);
+                fill += n;
+                off += n;
+                len -= n;
+                if (fill == buf.byteSize()) {
+                    flush();
+                }
+            }
+        }
+
+        void copyFrom(ByteSource src, long pos, long len) {
+            while (len > 0) {
+                long n = Math.min(len, buf.byteSize() - fill);
+                src.read(pos, buf, fill, n);
+                fill += n;
+                pos += n;
+                len -= n;
+                if (fill == buf.byteSize()) {
+                    flush();
+                }
+            }
+        }
+
+        void putEntry(long lo, long hi) {
+            if (buf.byteSize() - fill < SegmentMapping.BYTES) {
+                flush();
+            }
+            SegmentMapping.put(buf.asSlice(fill, SegmentMapping.BYTES), 0, lo, hi);
+            fill += SegmentMapping.BYTES;
+        }
+
+        void flush() {
+            ByteBuffer bb = buf.asSlice(0, fill).asByteBuffer();
+            try {
+                while (bb.hasRemaining()) {
+                    out.write(bb);
+                }
+            } catch (IOException e) {
+                throw new StorageException(name, "write at " + written, e);
+            }
+            written += fill;
+            fill = 0;
+        }
+    }
+}

@@ -1,0 +1,219 @@
+package dev.obdj.lsmt;
+
+import dev.obdj.ExtentVisitor;
+import dev.obdj.UsageException;
+import dev.obdj.io.ByteSource;
+import dev.obdj.lookup.Lookups;
+import dev.obdj.lookup.SegmentLookup;
+
+import java.lang.foreign.MemorySegment;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * A stack of read-only LSMT layers, lowest first, with an optional RW layer on top, read as one
+ * virtual disk through a merged index built once at open. Reads take any byte offset and length
+ * inside the virtual size, copy into the caller's segment, and are safe from many threads.
+ *
+ * <p>Tags follow the reference: RO layer at depth d (0 = topmost RO layer) has tag d, the RW layer
+ * has tag N (the number of RO layers).
+ */
+public final class LayerStack implements AutoCloseable {
+    /** The reference's limit on read-only layers in one stack. */
+    public static final int MAX_LAYERS = 255;
+
+    private final List<SealedLayer> lowers;
+    private final RwLayerView rw;
+    private final List<ByteSource> owned;
+    private final ByteSource[] byTag;
+    private final MappingTable index;
+    private final boolean ownsIndex;
+    private final SegmentLookup lookup;
+    private final long virtualSize;
+
+    private LayerStack(List<SealedLayer> lowers, RwLayerView rw, List<ByteSource> owned, ByteSource[] byTag,
+                       MappingTable index, boolean ownsIndex, long virtualSize) {
+        this.lowers = lowers;
+        this.rw = rw;
+        this.owned = owned;
+        this.byTag = byTag;
+        this.index = index;
+        this.ownsIndex = ownsIndex;
+        this.lookup = Lookups.forEntries(index.entries(), index.count());
+        this.virtualSize = virtualSize;
+    }
+
+    /**
+     * Opens a stack. The stack takes ownership of every source, also when opening fails.
+     *
+     * @param lowersBottomFirst read-only layer sources, lowest first (may be empty if an RW pair is given)
+     * @param rwData            RW data file, or null
+     * @param rwIndex           RW index file, or null (both or neither)
+     */
+    public static LayerStack open(List<ByteSource> lowersBottomFirst, ByteSource rwData, ByteSource rwIndex) {
+        List<ByteSource> owned = new ArrayList<>(lowersBottomFirst);
+        if (rwData != null) owned.add(rwData);
+        if (rwIndex != null) owned.add(rwIndex);
+        List<SealedLayer> opened = new ArrayList<>();
+        RwLayerView rw = null;
+        try {
+            int n = lowersBottomFirst.size();
+            if (n > MAX_LAYERS) {
+                throw new UsageException("a stack holds at most " + MAX_LAYERS + " read-only layers, got " + n);
+            }
+            if ((rwData == null) != (rwIndex == null)) {
+                throw new UsageException("an RW layer needs both its data file and its index file");
+            }
+            if (n == 0 && rwData == null) {
+                throw new UsageException("a stack needs at least one layer");
+            }
+            for (ByteSource s : lowersBottomFirst) {
+                opened.add(SealedLayer.open(s));
+            }
+            if (rwData != null) {
+                rw = RwLayerView.open(rwData, rwIndex);
+            }
+            long vsize = 0;
+            for (int i = n - 1; i >= 0 && vsize == 0; i--) {
+                vsize = opened.get(i).virtualSize();
+            }
+            if (rw != null && rw.virtualSize() != 0) {
+                vsize = rw.virtualSize();
+            }
+            ByteSource[] byTag = new ByteSource[n + (rw != null ? 1 : 0)];
+            int levels = byTag.length;
+            MappingTable[] tables = new MappingTable[levels];
+            int[] tags = new int[levels];
+            int lv = 0;
+            if (rw != null) {
+                byTag[n] = rw.data();
+                tables[lv] = rw.index();
+                tags[lv++] = n;
+            }
+            for (int d = 0; d < n; d++) { // depth 0 = topmost RO layer
+                SealedLayer l = opened.get(n - 1 - d);
+                byTag[d] = l.source();
+                tables[lv] = l.index();
+                tags[lv++] = d;
+            }
+            MappingTable merged;
+            boolean ownsIndex;
+            if (levels == 1) {
+                merged = tables[0];
+                ownsIndex = false;
+            } else {
+                merged = IndexMerge.merge(tables, tags);
+                ownsIndex = true;
+            }
+            return new LayerStack(List.copyOf(opened), rw, List.copyOf(owned), byTag, merged, ownsIndex, vsize);
+        } catch (RuntimeException e) {
+            opened.forEach(SealedLayer::close);
+            if (rw != null) rw.close();
+            owned.forEach(ByteSource::close);
+            throw e;
+        }
+    }
+
+    /** Size of the virtual disk in bytes. */
+    public long virtualSize() { return virtualSize; }
+
+    /** The merged index. */
+    public MappingTable index() { return index; }
+
+    /** The read-only layers, lowest first. */
+    public List<SealedLayer> lowers() { return lowers; }
+
+    /** The RW layer, or null. */
+    public RwLayerView rw() { return rw; }
+
+    /** The lookup serving reads. */
+    public SegmentLookup lookup() { return lookup; }
+
+    /**
+     * Copies {@code length} bytes of the virtual disk at {@code offset} into {@code dst} at
+     * {@code dstOffset}. Holes and zeroed ranges read as zeros.
+     *
+     * @throws UsageException when the range is not inside {@code [0, virtualSize())}
+     */
+    public void read(long offset, MemorySegment dst, long dstOffset, long length) {
+        checkRange(offset, length);
+        long pos = offset;
+        long end = offset + length;
+        long delta = dstOffset - offset; // dst position = virtual position + delta
+        long n = index.count();
+        long i = lookup.firstEndingAfter(offset >>> 9);
+        while (pos < end) {
+            if (i >= n) {
+                dst.asSlice(pos + delta, end - pos).fill((byte) 0);
+                return;
+            }
+            long lo = index.lo(i);
+            long mStart = SegmentMapping.offset(lo) << 9;
+            if (mStart >= end) {
+                dst.asSlice(pos + delta, end - pos).fill((byte) 0);
+                return;
+            }
+            if (mStart > pos) {
+                dst.asSlice(pos + delta, mStart - pos).fill((byte) 0);
+                pos = mStart;
+            }
+            long take = Math.min(SegmentMapping.end(lo) << 9, end) - pos;
+            if (take > 0) {
+                long hi = index.hi(i);
+                if (SegmentMapping.zeroed(hi)) {
+                    dst.asSlice(pos + delta, take).fill((byte) 0);
+                } else {
+                    byTag[SegmentMapping.tag(hi)].read((SegmentMapping.moffset(hi) << 9) + (pos - mStart), dst, pos + delta, take);
+                }
+                pos += take;
+            }
+            i++;
+        }
+    }
+
+    /** Reports the extents of {@code [offset, offset+length)} in order, adjacent ones of a kind unmerged. */
+    public void forEachExtent(long offset, long length, ExtentVisitor visitor) {
+        checkRange(offset, length);
+        long pos = offset;
+        long end = offset + length;
+        long n = index.count();
+        for (long i = lookup.firstEndingAfter(offset >>> 9); pos < end && i < n; i++) {
+            long lo = index.lo(i);
+            long mStart = SegmentMapping.offset(lo) << 9;
+            if (mStart >= end) {
+                break;
+            }
+            if (mStart > pos) {
+                visitor.extent(pos, mStart - pos, ExtentVisitor.Kind.HOLE);
+                pos = mStart;
+            }
+            long take = Math.min(SegmentMapping.end(lo) << 9, end) - pos;
+            if (take > 0) {
+                visitor.extent(pos, take, SegmentMapping.zeroed(index.hi(i)) ? ExtentVisitor.Kind.ZEROED : ExtentVisitor.Kind.DATA);
+                pos += take;
+            }
+        }
+        if (pos < end) {
+            visitor.extent(pos, end - pos, ExtentVisitor.Kind.HOLE);
+        }
+    }
+
+    private void checkRange(long offset, long length) {
+        if (offset < 0 || length < 0 || offset > virtualSize || length > virtualSize - offset) {
+            throw new UsageException("read of " + length + " bytes at offset " + offset
+                    + " is outside the virtual disk [0, " + virtualSize + ")");
+        }
+    }
+
+    @Override
+    public void close() {
+        if (ownsIndex) {
+            index.close();
+        }
+        lowers.forEach(SealedLayer::close);
+        if (rw != null) {
+            rw.close();
+        }
+        owned.forEach(ByteSource::close);
+    }
+}
