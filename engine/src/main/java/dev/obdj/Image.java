@@ -5,7 +5,9 @@ import dev.obdj.io.ByteSources;
 import dev.obdj.lsmt.LayerStack;
 import dev.obdj.lsmt.LsmtHeader;
 import dev.obdj.lsmt.MappingTable;
+import dev.obdj.lsmt.RwLayer;
 import dev.obdj.lsmt.RwLayerView;
+import dev.obdj.lsmt.WritableStack;
 import dev.obdj.lsmt.SealedLayer;
 import dev.obdj.lsmt.SegmentMapping;
 
@@ -16,8 +18,9 @@ import java.util.List;
 import java.util.Objects;
 
 /**
- * An overlaybd image opened for reading: a stack of LSMT layers (lowest first; each a plain blob
- * or ZFile-compressed) with an optional uncommitted RW layer on top, seen as one virtual disk.
+ * An overlaybd image: a stack of LSMT layers (lowest first; each a plain blob or ZFile-compressed)
+ * with an optional RW layer on top, seen as one virtual disk. Opened with {@link #open} it is
+ * read-only; opened with {@link #openWritable} writes go to the RW layer.
  *
  * <pre>{@code
  * try (Image img = Image.open(List.of(Path.of("layer0.lsmt"), Path.of("layer1.lsmt")))) {
@@ -33,10 +36,12 @@ import java.util.Objects;
  * {@link #close()} must not race with reads. Every failure is an {@link ObdjException}.
  */
 public final class Image implements AutoCloseable {
-    private final LayerStack stack;
+    private final LayerStack stack;       // read-only images
+    private final WritableStack writable; // images with a writable top
 
-    private Image(LayerStack stack) {
+    private Image(LayerStack stack, WritableStack writable) {
         this.stack = stack;
+        this.writable = writable;
     }
 
     /** Opens read-only layers, {@code layers.get(0)} being the lowest. */
@@ -65,44 +70,136 @@ public final class Image implements AutoCloseable {
             if (data != null) data.close();
             throw e;
         }
-        return new Image(LayerStack.open(sources, data, index));
+        return new Image(LayerStack.open(sources, data, index), null);
+    }
+
+    /**
+     * Opens read-only layers (lowest first, may be empty) with a writable layer on top (created
+     * by {@link Layers#create}). Writes and discards go to the writable layer; reads fall through
+     * to the layers below where it has nothing. Only one process may have a layer open for writing.
+     */
+    public static Image openWritable(List<Path> layers, Path rwData, Path rwIndex) {
+        Objects.requireNonNull(rwData, "rwData");
+        Objects.requireNonNull(rwIndex, "rwIndex");
+        LayerStack lowers = null;
+        if (!layers.isEmpty()) {
+            lowers = open(layers).stack;
+        }
+        try {
+            return new Image(null, new WritableStack(lowers, RwLayer.open(rwData, rwIndex)));
+        } catch (RuntimeException e) {
+            if (lowers != null) lowers.close();
+            throw e;
+        }
+    }
+
+    /** True when the image has a writable top ({@link #openWritable}). */
+    public boolean isWritable() {
+        return writable != null;
+    }
+
+    /**
+     * Writes {@code length} bytes of {@code src} at any byte offset inside the disk. Whole
+     * sectors are appended as they are; partial sectors at the edges are read, merged and written
+     * whole. Durable after {@link #flush()}.
+     */
+    public void write(long offset, MemorySegment src, long srcOffset, long length) {
+        Objects.checkFromIndexSize(srcOffset, length, src.byteSize());
+        writable().write(offset, src, srcOffset, length);
+    }
+
+    /** Writes all of {@code src} at {@code offset}. */
+    public void write(long offset, MemorySegment src) {
+        writable().write(offset, src, 0, src.byteSize());
+    }
+
+    /** Writes {@code src[srcOffset, srcOffset+length)} at {@code offset}. */
+    public void write(long offset, byte[] src, int srcOffset, int length) {
+        Objects.checkFromIndexSize(srcOffset, length, src.length);
+        writable().write(offset, MemorySegment.ofArray(src), srcOffset, length);
+    }
+
+    /**
+     * Discards a range: it reads as zeros afterwards and hides the layers below. Whole sectors
+     * become zeroed index entries (no data written); partial edge sectors are written as zeros.
+     */
+    public void discard(long offset, long length) {
+        writable().discard(offset, length);
+    }
+
+    /** Makes every earlier write and discard durable: after it returns they survive a crash. */
+    public void flush() {
+        writable().flush();
+    }
+
+    /** Grows the virtual disk to {@code newSize} bytes (a multiple of 512), rewriting the layer headers. */
+    public void grow(long newSize) {
+        writable().grow(newSize);
+    }
+
+    /**
+     * Commits the writable layer (alone, not the layers below) into a new sealed blob {@code out},
+     * as {@link Layers#commit} does. The image stays open and writable.
+     */
+    public long commit(Path out, CommitOptions options) {
+        WritableStack w = writable();
+        return w.exclusive(() -> Layers.commit(w.rw(), out, options));
+    }
+
+    private WritableStack writable() {
+        if (writable == null) {
+            throw new UsageException("the image was opened read-only (use Image.openWritable)");
+        }
+        return writable;
     }
 
     /** Size of the virtual disk in bytes. */
     public long size() {
-        return stack.virtualSize();
+        return stack != null ? stack.virtualSize() : writable.virtualSize();
     }
 
     /** Number of mappings in the merged index (the reference's {@code index_entries}). */
     public long indexEntries() {
-        return stack.index().count();
+        return stack != null ? stack.index().count() : writable.rw().entries();
     }
 
     /** Fills all of {@code dst} with the disk's bytes starting at {@code offset}. */
     public void read(long offset, MemorySegment dst) {
-        stack.read(offset, dst, 0, dst.byteSize());
+        read(offset, dst, 0, dst.byteSize());
     }
 
     /** Copies {@code length} bytes at {@code offset} into {@code dst} at {@code dstOffset}. */
     public void read(long offset, MemorySegment dst, long dstOffset, long length) {
         Objects.checkFromIndexSize(dstOffset, length, dst.byteSize());
-        stack.read(offset, dst, dstOffset, length);
+        if (stack != null) {
+            stack.read(offset, dst, dstOffset, length);
+        } else {
+            writable.read(offset, dst, dstOffset, length);
+        }
     }
 
     /** Copies {@code length} bytes at {@code offset} into {@code dst[dstOffset...]}. */
     public void read(long offset, byte[] dst, int dstOffset, int length) {
         Objects.checkFromIndexSize(dstOffset, length, dst.length);
-        stack.read(offset, MemorySegment.ofArray(dst), dstOffset, length);
+        read(offset, MemorySegment.ofArray(dst), dstOffset, length);
     }
 
     /** Reports, in order, which parts of {@code [offset, offset+length)} hold data, zeros or nothing. */
     public void forEachExtent(long offset, long length, ExtentVisitor visitor) {
-        stack.forEachExtent(offset, length, visitor);
+        if (stack != null) {
+            stack.forEachExtent(offset, length, visitor);
+        } else {
+            writable.forEachExtent(offset, length, visitor);
+        }
     }
 
     @Override
     public void close() {
-        stack.close();
+        if (stack != null) {
+            stack.close();
+        } else {
+            writable.close();
+        }
     }
 
     /**

@@ -126,6 +126,9 @@ public final class LayerStack implements AutoCloseable {
     /** The RW layer, or null. */
     public RwLayerView rw() { return rw; }
 
+    /** The layer sources by tag (depth from the top; the RW layer's data file last). */
+    public ByteSource[] sources() { return byTag.clone(); }
+
     /** The lookup serving reads. */
     public SegmentLookup lookup() { return lookup; }
 
