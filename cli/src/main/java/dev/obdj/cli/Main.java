@@ -17,7 +17,10 @@ public final class Main {
 
     static Map<String, Command> commands() {
         Map<String, Command> m = new LinkedHashMap<>();
-        for (Command c : List.<Command>of(new InfoCommand(), new FlattenCommand(), new DemoCommand())) {
+        for (Command c : List.<Command>of(new DemoCommand(), new InfoCommand(), new FlattenCommand())) {
+            m.put(c.name(), c);
+        }
+        for (Command c : LayerCommands.all()) {
             m.put(c.name(), c);
         }
         return m;

@@ -1,0 +1,159 @@
+package dev.obdj.cli;
+
+import dev.obdj.CommitOptions;
+import dev.obdj.CreateOptions;
+import dev.obdj.Image;
+import dev.obdj.Layers;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Locale;
+
+/** The commands that make and change layers: create, write, discard, commit, seal, merge. */
+final class LayerCommands {
+    private LayerCommands() {}
+
+    static List<Command> all() {
+        return List.of(new Create(), new Write(), new Discard(), new Commit(), new Seal(), new Merge());
+    }
+
+    /** Parses sizes like {@code 1073741824}, {@code 64M}, {@code 10G}, {@code 512K}. */
+    static long size(String s) throws UsageError {
+        String t = s.trim().toUpperCase(Locale.ROOT);
+        long mul = 1;
+        if (t.endsWith("IB")) t = t.substring(0, t.length() - 2);
+        else if (t.endsWith("B")) t = t.substring(0, t.length() - 1);
+        switch (t.isEmpty() ? ' ' : t.charAt(t.length() - 1)) {
+            case 'K' -> mul = 1L << 10;
+            case 'M' -> mul = 1L << 20;
+            case 'G' -> mul = 1L << 30;
+            case 'T' -> mul = 1L << 40;
+            default -> { }
+        }
+        if (mul != 1) t = t.substring(0, t.length() - 1);
+        try {
+            long v = Long.parseLong(t);
+            if (v < 0) throw new NumberFormatException();
+            return Math.multiplyExact(v, mul);
+        } catch (NumberFormatException | ArithmeticException e) {
+            throw new UsageError("not a size: " + s);
+        }
+    }
+
+    static List<String> exactly(Args a, int n, String what) throws UsageError {
+        List<String> p = a.positionals();
+        if (p.size() != n) {
+            throw new UsageError("expected " + what);
+        }
+        return p;
+    }
+
+    static final class Create implements Command {
+        public String name() { return "create"; }
+
+        public String usage() { return "create [--uuid U] [--parent U] DATA INDEX SIZE   new empty writable layer (SIZE in bytes, or with K/M/G/T)"; }
+
+        public int run(List<String> argv, PrintStream out, PrintStream err) throws UsageError {
+            Args a = new Args(argv);
+            String uuid = a.value("--uuid");
+            String parent = a.value("--parent");
+            List<String> p = exactly(a, 3, "DATA INDEX SIZE");
+            Layers.create(Path.of(p.get(0)), Path.of(p.get(1)), new CreateOptions(size(p.get(2)), uuid, parent));
+            return 0;
+        }
+    }
+
+    static final class Write implements Command {
+        public String name() { return "write"; }
+
+        public String usage() { return "write DATA INDEX OFFSET FILE   write FILE's bytes (or stdin for -) at byte OFFSET, then flush"; }
+
+        public int run(List<String> argv, PrintStream out, PrintStream err) throws UsageError, IOException {
+            Args a = new Args(argv);
+            List<String> p = a.positionals();
+            if (p.size() != 4) throw new UsageError("expected DATA INDEX OFFSET FILE");
+            long off = size(p.get(2));
+            try (Image img = Image.openWritable(List.of(), Path.of(p.get(0)), Path.of(p.get(1)));
+                 InputStream in = p.get(3).equals("-") ? System.in : Files.newInputStream(Path.of(p.get(3)))) {
+                byte[] buf = new byte[1 << 20];
+                long at = off;
+                int n;
+                while ((n = in.readNBytes(buf, 0, buf.length)) > 0) {
+                    img.write(at, buf, 0, n);
+                    at += n;
+                }
+                img.flush();
+            }
+            return 0;
+        }
+    }
+
+    static final class Discard implements Command {
+        public String name() { return "discard"; }
+
+        public String usage() { return "discard DATA INDEX OFFSET LENGTH   discard a byte range (reads as zeros), then flush"; }
+
+        public int run(List<String> argv, PrintStream out, PrintStream err) throws UsageError {
+            List<String> p = exactly(new Args(argv), 4, "DATA INDEX OFFSET LENGTH");
+            try (Image img = Image.openWritable(List.of(), Path.of(p.get(0)), Path.of(p.get(1)))) {
+                img.discard(size(p.get(2)), size(p.get(3)));
+                img.flush();
+            }
+            return 0;
+        }
+    }
+
+    static CommitOptions commitOptions(Args a) throws UsageError {
+        return new CommitOptions(a.value("--uuid"), a.value("--parent"), a.value("--tag"));
+    }
+
+    static final class Commit implements Command {
+        public String name() { return "commit"; }
+
+        public String usage() { return "commit [--uuid U] [--parent U] [--tag TEXT] DATA INDEX OUT   seal the writable layer into a new committed blob"; }
+
+        public int run(List<String> argv, PrintStream out, PrintStream err) throws UsageError {
+            Args a = new Args(argv);
+            CommitOptions o = commitOptions(a);
+            List<String> p = exactly(a, 3, "DATA INDEX OUT");
+            long n = Layers.commit(Path.of(p.get(0)), Path.of(p.get(1)), Path.of(p.get(2)), o);
+            err.println("commit: wrote " + n + " bytes to " + p.get(2));
+            return 0;
+        }
+    }
+
+    static final class Seal implements Command {
+        public String name() { return "seal"; }
+
+        public String usage() { return "seal DATA INDEX   seal the writable layer in place (DATA becomes a read-only layer)"; }
+
+        public int run(List<String> argv, PrintStream out, PrintStream err) throws UsageError {
+            List<String> p = exactly(new Args(argv), 2, "DATA INDEX");
+            Layers.seal(Path.of(p.get(0)), Path.of(p.get(1)));
+            return 0;
+        }
+    }
+
+    static final class Merge implements Command {
+        public String name() { return "merge"; }
+
+        public String usage() { return "merge -o OUT [--uuid U] [--parent U] [--tag TEXT] FILE...   squash read-only layers (lowest first) into one"; }
+
+        public int run(List<String> argv, PrintStream out, PrintStream err) throws UsageError {
+            Args a = new Args(argv);
+            String o = a.value("-o");
+            CommitOptions opts = commitOptions(a);
+            List<Path> files = new ArrayList<>();
+            for (String f : a.positionals()) files.add(Path.of(f));
+            if (o == null || files.isEmpty()) throw new UsageError("expected -o OUT and at least one FILE");
+            long n = Layers.merge(files, Path.of(o), opts);
+            err.println("merge: wrote " + n + " bytes to " + o);
+            return 0;
+        }
+    }
+}
