@@ -36,7 +36,7 @@ public final class Layers {
         if (parent == null) {
             throw new UsageException("not a UUID: " + options.parentUuid());
         }
-        RwLayer.create(data, index, options.virtualSize(), uuid, parent).close();
+        RwLayer.create(data, index, options.virtualSize(), uuid, parent, options.sparse()).close();
     }
 
     /**

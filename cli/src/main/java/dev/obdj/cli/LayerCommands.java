@@ -56,14 +56,15 @@ final class LayerCommands {
     static final class Create implements Command {
         public String name() { return "create"; }
 
-        public String usage() { return "create [--uuid U] [--parent U] DATA INDEX SIZE   new empty writable layer (SIZE in bytes, or with K/M/G/T)"; }
+        public String usage() { return "create [--sparse] [--uuid U] [--parent U] DATA INDEX SIZE   new empty writable layer (SIZE in bytes, or with K/M/G/T)"; }
 
         public int run(List<String> argv, PrintStream out, PrintStream err) throws UsageError {
             Args a = new Args(argv);
+            boolean sparse = a.flag("--sparse");
             String uuid = a.value("--uuid");
             String parent = a.value("--parent");
             List<String> p = exactly(a, 3, "DATA INDEX SIZE");
-            Layers.create(Path.of(p.get(0)), Path.of(p.get(1)), new CreateOptions(size(p.get(2)), uuid, parent));
+            Layers.create(Path.of(p.get(0)), Path.of(p.get(1)), new CreateOptions(size(p.get(2)), uuid, parent, sparse));
             return 0;
         }
     }

@@ -34,6 +34,11 @@ public interface ByteSource extends AutoCloseable {
         return null;
     }
 
+    /** The local file behind this source, or {@code null} when there is none (a remote blob). */
+    default java.nio.file.Path path() {
+        return null;
+    }
+
     /** Releases the mapping or file handles. Reads after close fail. */
     @Override
     void close();

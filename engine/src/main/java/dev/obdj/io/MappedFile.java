@@ -16,11 +16,13 @@ import java.nio.file.StandardOpenOption;
  */
 public final class MappedFile implements ByteSource {
     private final String name;
+    private final Path path;
     private final Arena arena;
     private final MemorySegment segment;
 
-    private MappedFile(String name, Arena arena, MemorySegment segment) {
-        this.name = name;
+    private MappedFile(Path path, Arena arena, MemorySegment segment) {
+        this.name = path.toString();
+        this.path = path;
         this.arena = arena;
         this.segment = segment;
     }
@@ -31,7 +33,7 @@ public final class MappedFile implements ByteSource {
         try (FileChannel ch = FileChannel.open(path, StandardOpenOption.READ)) {
             long size = ch.size();
             MemorySegment seg = size == 0 ? arena.allocate(0) : ch.map(FileChannel.MapMode.READ_ONLY, 0, size, arena);
-            return new MappedFile(path.toString(), arena, seg);
+            return new MappedFile(path, arena, seg);
         } catch (IOException e) {
             arena.close();
             throw new StorageException(path.toString(), "open/map", e);
@@ -51,6 +53,9 @@ public final class MappedFile implements ByteSource {
 
     @Override
     public MemorySegment segment() { return segment; }
+
+    @Override
+    public Path path() { return path; }
 
     @Override
     public void close() {

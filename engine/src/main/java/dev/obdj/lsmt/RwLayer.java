@@ -5,6 +5,7 @@ import dev.obdj.UsageException;
 import dev.obdj.io.ByteSource;
 import dev.obdj.io.ChannelSource;
 import dev.obdj.io.MappedFile;
+import dev.obdj.io.Posix;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -55,6 +56,8 @@ public final class RwLayer implements AutoCloseable {
     private int pendingCount;
     private boolean dirtyData;
     private boolean closed;
+    private boolean sparse;
+    private Posix.Fd punchFd; // sparse layers: for fallocate(PUNCH_HOLE)
 
     private RwLayer(Path dataPath, Path indexPath, FileChannel data, FileChannel index, FileLock lock) {
         this.dataPath = dataPath;
@@ -70,8 +73,12 @@ public final class RwLayer implements AutoCloseable {
      *
      * @param uuid       stored uuid (already normalised)
      * @param parentUuid stored parent uuid (already normalised)
+     * @param sparse     the sparse variant: data stored in place at 4096 + offset in a sparse data
+     *                   file of {@code virtualSize + 4096} bytes, no index entries (the mappings
+     *                   are rebuilt from the file's holes on open)
      */
-    public static RwLayer create(Path dataPath, Path indexPath, long virtualSize, String uuid, String parentUuid) {
+    public static RwLayer create(Path dataPath, Path indexPath, long virtualSize, String uuid, String parentUuid,
+                                 boolean sparse) {
         if (virtualSize <= 0 || virtualSize % 512 != 0) {
             throw new UsageException("virtual size must be a positive multiple of 512 bytes, got " + virtualSize);
         }
@@ -79,12 +86,18 @@ public final class RwLayer implements AutoCloseable {
         try {
             d = FileChannel.open(dataPath, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
             i = FileChannel.open(indexPath, StandardOpenOption.CREATE_NEW, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            RwLayer l = new RwLayer(dataPath, indexPath, d, i, lockIndex(i, indexPath));
-            l.dataHeader = new LsmtHeader(LsmtHeader.FLAG_HEADER | LsmtHeader.FLAG_DATA, 0, 0, virtualSize, uuid,
-                    parentUuid, 1, 1, new byte[0]);
+            RwLayer l = new RwLayer(dataPath, indexPath, d, i, lock(d, dataPath));
+            l.sparse = sparse;
+            l.dataHeader = new LsmtHeader(LsmtHeader.FLAG_HEADER | LsmtHeader.FLAG_DATA
+                    | (sparse ? LsmtHeader.FLAG_SPARSE_RW : 0), 0, 0, virtualSize, uuid, parentUuid, 1, 1, new byte[0]);
             l.indexHeader = new LsmtHeader(LsmtHeader.FLAG_HEADER, LsmtHeader.BLOCK, 0, virtualSize, uuid,
                     parentUuid, 1, 1, new byte[0]);
             l.writeHeaders();
+            if (sparse) {
+                d.truncate(0);
+                l.writeHeaders();
+                d.write(ByteBuffer.allocate(1), LsmtHeader.BLOCK + virtualSize - 1); // sparse to vsize + 4096
+            }
             l.dataEnd = LsmtHeader.BLOCK;
             l.indexEnd = LsmtHeader.BLOCK;
             l.virtualSize = virtualSize;
@@ -106,7 +119,7 @@ public final class RwLayer implements AutoCloseable {
         try {
             d = FileChannel.open(dataPath, StandardOpenOption.READ, StandardOpenOption.WRITE);
             i = FileChannel.open(indexPath, StandardOpenOption.READ, StandardOpenOption.WRITE);
-            RwLayer l = new RwLayer(dataPath, indexPath, d, i, lockIndex(i, indexPath));
+            RwLayer l = new RwLayer(dataPath, indexPath, d, i, lock(d, dataPath));
             long isz = i.size();
             long whole = LsmtHeader.BLOCK + Math.max(0, (isz - LsmtHeader.BLOCK) / SegmentMapping.BYTES * SegmentMapping.BYTES);
             if (isz > whole) {
@@ -128,6 +141,7 @@ public final class RwLayer implements AutoCloseable {
                     l.live.insert(t.lo(k), t.hi(k));
                 }
                 l.virtualSize = view.virtualSize();
+                l.sparse = view.dataHeader().isSparse();
             }
             l.dataEnd = dsz;
             l.indexEnd = i.size();
@@ -141,7 +155,7 @@ public final class RwLayer implements AutoCloseable {
         }
     }
 
-    private static FileLock lockIndex(FileChannel ch, Path p) throws IOException {
+    private static FileLock lock(FileChannel ch, Path p) throws IOException {
         FileLock l;
         try {
             l = ch.tryLock();
@@ -149,7 +163,7 @@ public final class RwLayer implements AutoCloseable {
             l = null;
         }
         if (l == null) {
-            throw new UsageException(p + ": the RW layer is already open for writing (index file locked by another writer)");
+            throw new UsageException(p + ": the RW layer is already open for writing (data file locked by another writer)");
         }
         return l;
     }
@@ -185,6 +199,9 @@ public final class RwLayer implements AutoCloseable {
 
     public LsmtHeader dataHeader() { return dataHeader; }
 
+    /** True for the sparse variant. */
+    public boolean isSparse() { return sparse; }
+
     /** Live mappings. */
     public long entries() { return live.size(); }
 
@@ -200,6 +217,16 @@ public final class RwLayer implements AutoCloseable {
         ensureOpen();
         long sectors = src.byteSize() / 512;
         try {
+            if (sparse) { // in place; the mapping exists only in memory and in the file's extents
+                writeFully(data, src.asByteBuffer(), LsmtHeader.BLOCK + sector * 512);
+                dirtyData = true;
+                for (long done = 0; done < sectors; ) {
+                    int n = (int) Math.min(SegmentMapping.MAX_LENGTH, sectors - done);
+                    live.insert(SegmentMapping.lo(sector + done, n), SegmentMapping.hi(sector + done + 8, false, 0));
+                    done += n;
+                }
+                return;
+            }
             for (long done = 0; done < sectors; ) {
                 int n = (int) Math.min(MAX_IO_SECTORS, sectors - done);
                 long mo = dataEnd / 512;
@@ -217,6 +244,19 @@ public final class RwLayer implements AutoCloseable {
     /** Marks sectors as zeroed (a discard), in pieces of at most 16383 sectors. */
     public void discard(long sector, long sectors) {
         ensureOpen();
+        if (sparse) {
+            if (punchFd == null) {
+                punchFd = Posix.open(dataPath, Posix.O_RDWR);
+            }
+            Posix.fallocate(punchFd, Posix.FALLOC_FL_PUNCH_HOLE | Posix.FALLOC_FL_KEEP_SIZE,
+                    LsmtHeader.BLOCK + sector * 512, sectors * 512);
+            for (long done = 0; done < sectors; ) {
+                int n = (int) Math.min(SegmentMapping.MAX_LENGTH, sectors - done);
+                live.insert(SegmentMapping.lo(sector + done, n), SegmentMapping.hi(sector + done + 8, true, 0));
+                done += n;
+            }
+            return;
+        }
         for (long done = 0; done < sectors; ) {
             int n = (int) Math.min(SegmentMapping.MAX_LENGTH, sectors - done);
             append(SegmentMapping.lo(sector + done, n), SegmentMapping.hi(dataEnd / 512, true, 0));
@@ -269,6 +309,9 @@ public final class RwLayer implements AutoCloseable {
         indexHeader = withVsize(indexHeader, newSize);
         try {
             writeHeaders();
+            if (sparse && data.size() < LsmtHeader.BLOCK + newSize) {
+                data.write(ByteBuffer.allocate(1), LsmtHeader.BLOCK + newSize - 1);
+            }
             data.force(false);
             index.force(false);
         } catch (IOException e) {
@@ -304,6 +347,11 @@ public final class RwLayer implements AutoCloseable {
     public void seal() {
         ensureOpen();
         flush();
+        try {
+            dataEnd = (data.size() + 511) & ~511L;
+        } catch (IOException e) {
+            throw new StorageException(dataPath.toString(), "size", e);
+        }
         try (MappingTable t = live.toTable(); Arena a = Arena.ofConfined()) {
             long n = t.count();
             long bytes = (n * SegmentMapping.BYTES + 511) / 512 * 512;
@@ -349,6 +397,9 @@ public final class RwLayer implements AutoCloseable {
                 // closing the channel releases it anyway
             }
             closeQuietly(data, index);
+            if (punchFd != null) {
+                punchFd.close();
+            }
             arena.close();
         }
     }

@@ -47,8 +47,12 @@ public final class RwLayerView implements AutoCloseable {
                 throw new FormatException(dn, LsmtHeader.OFF_FLAGS, "header.flags.is_header", "bit 0 set",
                         "0x" + Integer.toHexString(dataHeader.flags()));
             }
-            if (dataHeader.isSparse()) {
-                throw new UsageException(dn + ": sparse RW layers (header flag sparse_rw) are opened by the writable-layer API, not as a read-only view");
+            if (dataHeader.isSparse()) { // identity layout; mappings come from the file's holes
+                if (data.path() == null) {
+                    throw new UsageException(dn + ": a sparse RW layer must be a local file");
+                }
+                MappingTable t = SparseExtents.scan(data.path(), dataHeader.virtualSize());
+                return new RwLayerView(data, dataHeader, dataHeader, t, 0);
             }
             String in = indexFile.name();
             long isz = indexFile.size();
@@ -112,7 +116,7 @@ public final class RwLayerView implements AutoCloseable {
     /** Entries in the log file (invalid and torn entries excluded from the table, counted here). */
     public long logEntries() { return logEntries; }
 
-    /** Virtual size: the index file header's. */
+    /** Virtual size: the index file header's (the data header's for a sparse layer). */
     public long virtualSize() { return indexHeader.virtualSize(); }
 
     @Override
