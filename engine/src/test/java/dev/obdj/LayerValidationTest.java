@@ -333,10 +333,15 @@ class LayerValidationTest {
     }
 
     @Test
-    void rwSparseLayerIsAUsageErrorNotAFormatError() throws IOException {
+    void rwSparseLayerIgnoresItsIndexAndUsesTheFileLayout() throws IOException {
         rwPair();
-        patchFile(data, 28, b -> b.putInt(0, 0x13));
-        assertThrows(UsageException.class, () -> Image.open(List.of(), data, index).close());
+        patchFile(data, 28, b -> b.putInt(0, 0x13)); // sparse: byte X at 4096 + X, no index entries
+        try (Image img = Image.open(List.of(), data, index)) {
+            assertEquals(VSIZE, img.size());
+            byte[] b = new byte[1024];
+            img.read(0, b, 0, 1024); // the data file's bytes 4096..5119, zeros here
+            for (byte x : b) assertEquals(0, x);
+        }
     }
 
     @Test

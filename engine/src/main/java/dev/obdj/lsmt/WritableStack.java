@@ -152,7 +152,7 @@ public final class WritableStack implements AutoCloseable {
         long first = (offset + 511) & ~511L;
         long last = (offset + length) & ~511L;
         try (Arena a = Arena.ofConfined()) {
-            MemorySegment z = a.allocate(512);
+            MemorySegment z = a.allocate(1024); // no whole sector inside: the range spans at most two
             if (last <= first) {
                 if (length > 0) write(offset, z, 0, length);
                 return;
