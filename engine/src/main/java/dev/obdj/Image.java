@@ -143,7 +143,7 @@ public final class Image implements AutoCloseable {
      */
     public long commit(Path out, CommitOptions options) {
         WritableStack w = writable();
-        return w.exclusive(() -> Layers.commit(w.rw(), out, options));
+        return w.exclusive(() -> Layers.commit(w.rw(), out, options, ProgressListener.NONE));
     }
 
     private WritableStack writable() {

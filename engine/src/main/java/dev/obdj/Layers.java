@@ -46,17 +46,22 @@ public final class Layers {
      * @return bytes written
      */
     public static long commit(Path data, Path index, Path out, CommitOptions options) {
+        return commit(data, index, out, options, ProgressListener.NONE);
+    }
+
+    /** As {@link #commit(Path, Path, Path, CommitOptions)}, reporting progress. */
+    public static long commit(Path data, Path index, Path out, CommitOptions options, ProgressListener progress) {
         tag(options);
         try (RwLayer rw = RwLayer.open(data, index)) {
-            return commit(rw, out, options);
+            return commit(rw, out, options, progress);
         }
     }
 
-    static long commit(RwLayer rw, Path out, CommitOptions options) {
+    static long commit(RwLayer rw, Path out, CommitOptions options, ProgressListener progress) {
         byte[] tag = tag(options);
         try (FileChannel ch = create(out)) {
             return rw.commit(ch, out.toString(), UuidText.normalize(options.uuid()),
-                    UuidText.normalize(options.parentUuid()), tag);
+                    UuidText.normalize(options.parentUuid()), tag, progress);
         } catch (IOException e) {
             throw new StorageException(out.toString(), "write", e);
         }
@@ -79,6 +84,11 @@ public final class Layers {
      * @return bytes written
      */
     public static long merge(List<Path> layers, Path out, CommitOptions options) {
+        return merge(layers, out, options, ProgressListener.NONE);
+    }
+
+    /** As {@link #merge(List, Path, CommitOptions)}, reporting progress. */
+    public static long merge(List<Path> layers, Path out, CommitOptions options, ProgressListener progress) {
         byte[] tag = tag(options);
         List<ByteSource> sources = new ArrayList<>();
         for (Path p : layers) {
@@ -97,7 +107,8 @@ public final class Layers {
                 parent = lowers.getFirst().header().parentUuid();
             }
             return BlobWriter.write(stack.index(), stack.sources(),
-                    new BlobWriter.Meta(top.virtualSize(), UuidText.orNull(options.uuid()), parent, tag), ch, out.toString());
+                    new BlobWriter.Meta(top.virtualSize(), UuidText.orNull(options.uuid()), parent, tag), ch, out.toString(),
+                    progress);
         } catch (IOException e) {
             throw new StorageException(out.toString(), "write", e);
         }

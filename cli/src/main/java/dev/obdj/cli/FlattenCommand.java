@@ -2,6 +2,7 @@ package dev.obdj.cli;
 
 import dev.obdj.ExtentVisitor;
 import dev.obdj.Image;
+import dev.obdj.ProgressListener;
 import dev.obdj.StorageException;
 
 import java.io.IOException;
@@ -21,7 +22,6 @@ import java.util.List;
  */
 final class FlattenCommand implements Command {
     private static final int CHUNK = 1 << 20;
-    private static final long PROGRESS_OVER = 1L << 30;
 
     @Override
     public String name() { return "flatten"; }
@@ -46,20 +46,21 @@ final class FlattenCommand implements Command {
         }
         Path outPath = Path.of(o);
         try (Image img = rw == null ? Image.open(files) : Image.open(files, Path.of(rw[0]), Path.of(rw[1]))) {
-            flatten(img, outPath, img.size() > PROGRESS_OVER ? err : null);
+            Progress p = new Progress(err, "flatten");
+            flatten(img, outPath, p);
+            p.done(img.size());
         }
         return 0;
     }
 
-    /** Writes {@code img} to {@code out}; progress lines go to {@code progress} when not null. */
-    static void flatten(Image img, Path out, PrintStream progress) {
+    /** Writes {@code img} to {@code out}, telling {@code progress} how far it got. */
+    static void flatten(Image img, Path out, ProgressListener progress) {
         long size = img.size();
         try (FileChannel ch = FileChannel.open(out, StandardOpenOption.CREATE, StandardOpenOption.WRITE,
                 StandardOpenOption.TRUNCATE_EXISTING);
              Arena arena = Arena.ofConfined()) {
             MemorySegment buf = arena.allocate(CHUNK, 4096);
             ByteBuffer bb = buf.asByteBuffer();
-            Progress p = new Progress(progress, size);
             IOException[] failure = {null};
             img.forEachExtent(0, size, (off, len, kind) -> {
                 if (failure[0] != null || kind != ExtentVisitor.Kind.DATA) {
@@ -75,7 +76,7 @@ final class FlattenCommand implements Command {
                             at += ch.write(bb, at);
                         }
                         done += n;
-                        p.at(off + done);
+                        progress.progress(off + done, size);
                     }
                 } catch (IOException e) {
                     failure[0] = e;
@@ -87,34 +88,8 @@ final class FlattenCommand implements Command {
             if (ch.size() < size) { // the disk ends in a hole: extend with one zero byte, the rest stays sparse
                 ch.write(ByteBuffer.allocate(1), size - 1);
             }
-            p.done();
         } catch (IOException e) {
             throw new StorageException(out.toString(), "write", e);
-        }
-    }
-
-    /** A progress line on stderr at most every 2 seconds, for big disks. */
-    private static final class Progress {
-        private final PrintStream to;
-        private final long total;
-        private long last = System.nanoTime();
-
-        Progress(PrintStream to, long total) {
-            this.to = to;
-            this.total = total;
-        }
-
-        void at(long pos) {
-            if (to == null) return;
-            long now = System.nanoTime();
-            if (now - last > 2_000_000_000L) {
-                last = now;
-                to.printf("flatten: %d / %d MiB (%d%%)%n", pos >> 20, total >> 20, total == 0 ? 100 : pos * 100 / total);
-            }
-        }
-
-        void done() {
-            if (to != null) to.printf("flatten: %d MiB done%n", total >> 20);
         }
     }
 }

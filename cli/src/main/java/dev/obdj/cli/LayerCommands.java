@@ -72,7 +72,7 @@ final class LayerCommands {
     static final class Write implements Command {
         public String name() { return "write"; }
 
-        public String usage() { return "write DATA INDEX OFFSET FILE   write FILE's bytes (or stdin for -) at byte OFFSET, then flush"; }
+        public String usage() { return "write DATA INDEX OFFSET FILE   write FILE's bytes (or stdin for -) at byte OFFSET, then flush (partial edge sectors merge with this layer's own content)"; }
 
         public int run(List<String> argv, PrintStream out, PrintStream err) throws UsageError, IOException {
             Args a = new Args(argv);
@@ -122,8 +122,9 @@ final class LayerCommands {
             Args a = new Args(argv);
             CommitOptions o = commitOptions(a);
             List<String> p = exactly(a, 3, "DATA INDEX OUT");
-            long n = Layers.commit(Path.of(p.get(0)), Path.of(p.get(1)), Path.of(p.get(2)), o);
-            err.println("commit: wrote " + n + " bytes to " + p.get(2));
+            Progress pr = new Progress(err, "commit");
+            long n = Layers.commit(Path.of(p.get(0)), Path.of(p.get(1)), Path.of(p.get(2)), o, pr);
+            pr.done(n);
             return 0;
         }
     }
@@ -152,8 +153,9 @@ final class LayerCommands {
             List<Path> files = new ArrayList<>();
             for (String f : a.positionals()) files.add(Path.of(f));
             if (o == null || files.isEmpty()) throw new UsageError("expected -o OUT and at least one FILE");
-            long n = Layers.merge(files, Path.of(o), opts);
-            err.println("merge: wrote " + n + " bytes to " + o);
+            Progress pr = new Progress(err, "merge");
+            long n = Layers.merge(files, Path.of(o), opts, pr);
+            pr.done(n);
             return 0;
         }
     }

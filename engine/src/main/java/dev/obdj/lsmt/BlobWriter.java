@@ -1,5 +1,6 @@
 package dev.obdj.lsmt;
 
+import dev.obdj.ProgressListener;
 import dev.obdj.StorageException;
 import dev.obdj.io.ByteSource;
 
@@ -57,9 +58,22 @@ public final class BlobWriter {
      * @param outName name for error messages
      */
     public static long write(MappingTable index, ByteSource[] byTag, Meta meta, WritableByteChannel out, String outName) {
+        return write(index, byTag, meta, out, outName, ProgressListener.NONE);
+    }
+
+    /** As {@link #write(MappingTable, ByteSource[], Meta, WritableByteChannel, String)}, reporting progress. */
+    public static long write(MappingTable index, ByteSource[] byTag, Meta meta, WritableByteChannel out, String outName,
+                             ProgressListener progress) {
+        long dataBytes = 0;
+        for (long i = 0; i < index.count(); i++) {
+            if (!SegmentMapping.zeroed(index.hi(i))) {
+                dataBytes += (long) SegmentMapping.length(index.lo(i)) << 9;
+            }
+        }
         try (Arena arena = Arena.ofConfined();
              MappingTable.Builder entries = new MappingTable.Builder(Math.max(256, index.count()))) {
-            Sink sink = new Sink(out, outName, arena.allocate(BUF, 4096));
+            Sink sink = new Sink(out, outName, arena.allocate(BUF, 4096), progress,
+                    2L * LsmtHeader.BLOCK + dataBytes + (index.count() + 255) / 256 * 4096);
             MemorySegment block = arena.allocate(LsmtHeader.BLOCK, 8);
             new LsmtHeader(LsmtHeader.FLAG_HEADER | LsmtHeader.FLAG_DATA | LsmtHeader.FLAG_SEALED, 0, 0,
                     meta.virtualSize(), meta.uuid(), meta.parentUuid(), 1, 1, meta.userTag()).encode(block);
@@ -126,13 +140,17 @@ public final class BlobWriter {
         private final WritableByteChannel out;
         private final String name;
         private final MemorySegment buf;
+        private final ProgressListener progress;
+        private final long total;
         private long fill;
         long written;
 
-        Sink(WritableByteChannel out, String name, MemorySegment buf) {
+        Sink(WritableByteChannel out, String name, MemorySegment buf, ProgressListener progress, long total) {
             this.out = out;
             this.name = name;
             this.buf = buf;
+            this.progress = progress;
+            this.total = total;
         }
 
         void put(MemorySegment src, long off, long len) {
@@ -180,6 +198,7 @@ public final class BlobWriter {
             }
             written += fill;
             fill = 0;
+            progress.progress(written, Math.max(total, written));
         }
     }
 }

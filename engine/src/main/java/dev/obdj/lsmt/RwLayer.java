@@ -1,5 +1,6 @@
 package dev.obdj.lsmt;
 
+import dev.obdj.ProgressListener;
 import dev.obdj.StorageException;
 import dev.obdj.UsageException;
 import dev.obdj.io.ByteSource;
@@ -329,13 +330,14 @@ public final class RwLayer implements AutoCloseable {
      * Writes a committed blob of this layer to {@code out}: no garbage, compacted index (see
      * {@link BlobWriter}). The virtual size is the data header's, as in the reference.
      */
-    public long commit(WritableByteChannel out, String outName, String uuid, String parentUuid, byte[] userTag) {
+    public long commit(WritableByteChannel out, String outName, String uuid, String parentUuid, byte[] userTag,
+                       ProgressListener progress) {
         ensureOpen();
         try (MappingTable t = live.toTable()) {
             String parent = parentUuid != null ? parentUuid : dataHeader.parentUuid();
             return BlobWriter.write(t, new ByteSource[] {dataSource},
                     new BlobWriter.Meta(dataHeader.virtualSize(), uuid != null ? uuid : LsmtHeader.NULL_UUID, parent, userTag),
-                    out, outName);
+                    out, outName, progress);
         }
     }
 
