@@ -40,10 +40,11 @@ class LayerCommandsTest {
 
         String d2 = t.resolve("b.data").toString(), i2 = t.resolve("b.index").toString();
         assertEquals(0, obd("create", "--sparse", d2, i2, "4M").code());
-        Path aligned = t.resolve("q.bin"); // whole sectors: the top layer alone decides them
-        Files.write(aligned, Arrays.copyOf(p, 512 * 150));
+        // whole file-system blocks: a sparse layer's extents are rebuilt at block granularity
+        Path aligned = t.resolve("q.bin");
+        Files.write(aligned, Arrays.copyOf(p, 4096 * 19));
         assertEquals(0, obd("write", d2, i2, "0", aligned.toString()).code());
-        System.arraycopy(p, 0, model, 0, 512 * 150);
+        System.arraycopy(p, 0, model, 0, 4096 * 19);
         assertEquals(0, obd("seal", d2, i2).code());
         Path m = t.resolve("m.lsmt");
         assertEquals(0, obd("merge", "-o", m.toString(), c.toString(), d2).code());
