@@ -100,39 +100,86 @@ final class LinearizedBptree implements AutoCloseable {
 
         Arena arena = Arena.ofShared();
         try {
-            // allocate() zeroes; every byte is overwritten below, so the cost is the one pass.
             MemorySegment t = arena.allocate(total, NODE_BYTES);
-            long leaf = base[depth - 1];
-            if (wide) {
-                for (long i = 0; i < count; i++) {
-                    t.set(KEY64, leaf + (i << 3), end(entries, i));
-                }
-                t.asSlice(leaf + (count << 3)).fill((byte) -1);
-            } else {
-                for (long i = 0; i < count; i++) {
-                    t.set(KEY32, leaf + (i << 2), (int) end(entries, i));
-                }
-                t.asSlice(leaf + (count << 2)).fill((byte) -1);
-            }
+            long leafNodes = nodes[depth - 1];
+            long[] firstOfLeaf = new long[Math.toIntExact(leafNodes)];
+            writeLeaves(entries, count, t, base[depth - 1], wide, firstOfLeaf);
             // Inner levels: key c of node j at level l = first leaf key under child (K+1)j+c+1.
-            long childSpan = k; // leaf keys under one node of level l+1
+            long leavesPerChild = 1; // leaf nodes under one node of level l+1
             for (int l = depth - 2; l >= 0; l--) {
-                long slots = nodes[l] * k;
-                for (long s = 0; s < slots; s++) {
-                    long child = (s / k) * (k + 1) + (s % k) + 1;
-                    long leafIndex = child * childSpan;
-                    if (wide) {
-                        t.set(KEY64, base[l] + (s << 3), leafIndex < count ? t.get(KEY64, leaf + (leafIndex << 3)) : -1L);
-                    } else {
-                        t.set(KEY32, base[l] + (s << 2), leafIndex < count ? t.get(KEY32, leaf + (leafIndex << 2)) : -1);
-                    }
+                int slots = Math.toIntExact(nodes[l] * k);
+                long[] sep = new long[slots];
+                for (int s = 0; s < slots; s++) {
+                    long child = (long) (s / k) * (k + 1) + (s % k) + 1;
+                    long leafNode = child * leavesPerChild;
+                    sep[s] = leafNode < leafNodes ? firstOfLeaf[(int) leafNode] : -1L;
                 }
-                childSpan *= k + 1;
+                if (wide) {
+                    MemorySegment.copy(sep, 0, t, KEY64, base[l], slots);
+                } else {
+                    int[] narrow = new int[slots];
+                    for (int s = 0; s < slots; s++) {
+                        narrow[s] = (int) sep[s];
+                    }
+                    MemorySegment.copy(narrow, 0, t, KEY32, base[l], slots);
+                }
+                leavesPerChild *= k + 1;
             }
             return new LinearizedBptree(arena, t, base, wide, count, firstKey, lastKey);
         } catch (RuntimeException | Error e) {
             arena.close();
             throw e;
+        }
+    }
+
+    /** Entries read per bulk copy while building; a multiple of both node sizes. */
+    private static final int CHUNK = 4096;
+
+    /**
+     * Writes every end into the leaf level, pads it with all-ones, and records each leaf node's
+     * first key. Works in chunks through heap arrays with bulk copies: an index is opened once,
+     * often before the JIT has compiled anything, and per-element segment access is slow until then.
+     */
+    private static void writeLeaves(MemorySegment entries, long count, MemorySegment t, long leaf, boolean wide,
+                                    long[] firstOfLeaf) {
+        int k = wide ? WIDE_KEYS : NARROW_KEYS;
+        int shift = wide ? 3 : 4; // log2(k)
+        long[] words = new long[2 * CHUNK];
+        long[] ends64 = wide ? new long[CHUNK] : null;
+        int[] ends32 = wide ? null : new int[CHUNK];
+        for (long from = 0; from < count; from += CHUNK) {
+            int m = (int) Math.min(CHUNK, count - from);
+            MemorySegment.copy(entries, ENTRY_WORD, from << 4, words, 0, 2 * m);
+            int node0 = (int) (from >>> shift);
+            if (wide) {
+                ends(words, ends64, m);
+                for (int i = 0; i < m; i += k) {
+                    firstOfLeaf[node0 + (i >>> shift)] = ends64[i];
+                }
+                MemorySegment.copy(ends64, 0, t, KEY64, leaf + (from << 3), m);
+            } else {
+                ends(words, ends32, m);
+                for (int i = 0; i < m; i += k) {
+                    firstOfLeaf[node0 + (i >>> shift)] = Integer.toUnsignedLong(ends32[i]);
+                }
+                MemorySegment.copy(ends32, 0, t, KEY32, leaf + (from << 2), m);
+            }
+        }
+        t.asSlice(leaf + count * (wide ? 8 : 4)).fill((byte) -1);
+    }
+
+    // Tiny on purpose: called once per chunk, so the JIT compiles it early in a cold build.
+    private static void ends(long[] words, long[] ends, int m) {
+        for (int i = 0; i < m; i++) {
+            long lo = words[i << 1];
+            ends[i] = (lo & OFFSET_MASK) + (lo >>> 50);
+        }
+    }
+
+    private static void ends(long[] words, int[] ends, int m) {
+        for (int i = 0; i < m; i++) {
+            long lo = words[i << 1];
+            ends[i] = (int) ((lo & OFFSET_MASK) + (lo >>> 50));
         }
     }
 
