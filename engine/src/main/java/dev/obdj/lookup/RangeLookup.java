@@ -14,7 +14,6 @@ import java.nio.ByteOrder;
 public final class RangeLookup {
     private static final ValueLayout.OfLong WORD = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
     private static final long OFFSET_MASK = (1L << 50) - 1;
-    private static final long ZEROED_BIT = 1L << 55;
 
     private RangeLookup() {}
 
@@ -34,8 +33,9 @@ public final class RangeLookup {
         }
         long end = offset + length;
         long i = finder.firstEndingAfter(offset);
+        long limit = Math.min(count, i + max);
         int k = 0;
-        while (k < max && i < count) {
+        for (; i < limit; i++) {
             long lo = entries.get(WORD, i << 4);
             if ((lo & OFFSET_MASK) >= end) {
                 break;
@@ -43,26 +43,23 @@ public final class RangeLookup {
             out[2 * k] = lo;
             out[2 * k + 1] = entries.get(WORD, (i << 4) + 8);
             k++;
-            i++;
         }
         if (k == 0) {
             return 0;
         }
+        // Trims without branches: whether an edge needs one is a coin flip for random reads.
         long lo = out[0];
+        long hi = out[1];
         long start = lo & OFFSET_MASK;
-        if (start < offset) { // trim the front
-            long cut = offset - start;
-            out[0] = offset | (((lo >>> 50) - cut) << 50);
-            if ((out[1] & ZEROED_BIT) == 0) {
-                out[1] += cut; // moffset is the low field; it cannot carry into the flags for a valid entry
-            }
-        }
+        long cut = Math.max(offset - start, 0);
+        out[0] = (start + cut) | (((lo >>> 50) - cut) << 50);
+        out[1] = hi + (cut & ~((hi << 8) >> 63)); // moffset moves forward unless zeroed (bit 55)
         int last = 2 * (k - 1);
         lo = out[last];
-        long mEnd = (lo & OFFSET_MASK) + (lo >>> 50);
-        if (mEnd > end) { // trim the back
-            out[last] = (lo & OFFSET_MASK) | (((lo >>> 50) - (mEnd - end)) << 50);
-        }
+        start = lo & OFFSET_MASK;
+        long len = lo >>> 50;
+        long over = Math.max(start + len - end, 0);
+        out[last] = start | ((len - over) << 50);
         return k;
     }
 }
