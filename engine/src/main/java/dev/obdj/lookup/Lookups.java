@@ -4,10 +4,37 @@ import java.lang.foreign.MemorySegment;
 
 /** Chooses the lookup implementation for an index. The single place that decides. */
 public final class Lookups {
+    /** Below this many mappings binary search fits in a few cache lines and a tree buys nothing. */
+    public static final long MIN_TREE_ENTRIES = 64;
+
     private Lookups() {}
 
-    /** A lookup over {@code count} packed, sorted, non-overlapping 16-byte mappings. */
+    /**
+     * A lookup over {@code count} packed, sorted, non-overlapping 16-byte mappings, on the path
+     * chosen at startup (see {@link #path()}). The caller closes it before the entries go away.
+     */
     public static SegmentLookup forEntries(MemorySegment entries, long count) {
-        return new BinarySearchLookup(entries, count);
+        LookupPath path = LookupProvider.path();
+        if (path == LookupPath.BINARY || count < MIN_TREE_ENTRIES) {
+            return new BinarySearchLookup(entries, count);
+        }
+        return BptreeLookup.build(entries, count, LookupProvider.kernel(path));
+    }
+
+    /**
+     * A lookup on the given path whatever the index size, for tests and benchmarks.
+     *
+     * @throws dev.obdj.UsageException when a vector path is asked for and the Vector API is not usable
+     */
+    public static SegmentLookup forEntries(MemorySegment entries, long count, LookupPath path) {
+        if (path == LookupPath.BINARY) {
+            return new BinarySearchLookup(entries, count);
+        }
+        return BptreeLookup.build(entries, count, LookupProvider.kernel(path));
+    }
+
+    /** The path this process chose at startup (or was forced to by {@code -Dobdj.lookup}). */
+    public static LookupPath path() {
+        return LookupProvider.path();
     }
 }

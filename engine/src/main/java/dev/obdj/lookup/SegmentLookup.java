@@ -4,8 +4,12 @@ package dev.obdj.lookup;
  * Finds where a logical sector falls in a sorted, non-overlapping array of LSMT mappings.
  * The one question every read asks of the merged index; implementations (binary search, the
  * linearized B+tree) are interchangeable and must give identical answers.
+ *
+ * <p>A lookup may own off-heap memory (the B+tree does); whoever obtained it closes it. Closing
+ * a lookup that owns nothing does nothing. Lookups are immutable and safe from many threads
+ * until closed.
  */
-public interface SegmentLookup {
+public interface SegmentLookup extends AutoCloseable {
 
     /**
      * Index of the first mapping whose end ({@code offset + length}) is greater than
@@ -14,6 +18,20 @@ public interface SegmentLookup {
      */
     long firstEndingAfter(long sector);
 
+    /**
+     * The batched form: {@code out[i] = firstEndingAfter(sectors[i])} for {@code i < n}.
+     * Implementations over large indexes keep several searches in flight to hide memory latency.
+     */
+    default void firstEndingAfter(long[] sectors, int n, long[] out) {
+        for (int i = 0; i < n; i++) {
+            out[i] = firstEndingAfter(sectors[i]);
+        }
+    }
+
     /** A short name for logs and benchmarks, e.g. {@code "binary-search"}. */
     String name();
+
+    /** Releases memory this lookup owns; the default owns none. */
+    @Override
+    default void close() {}
 }

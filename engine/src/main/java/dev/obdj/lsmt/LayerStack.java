@@ -4,6 +4,7 @@ import dev.obdj.ExtentVisitor;
 import dev.obdj.UsageException;
 import dev.obdj.io.ByteSource;
 import dev.obdj.lookup.Lookups;
+import dev.obdj.lookup.RangeLookup;
 import dev.obdj.lookup.SegmentLookup;
 
 import java.lang.foreign.MemorySegment;
@@ -133,6 +134,21 @@ public final class LayerStack implements AutoCloseable {
     public SegmentLookup lookup() { return lookup; }
 
     /**
+     * The reference's {@code lookup}: the merged mappings intersecting sectors
+     * {@code [sector, sector + sectors)}, in order, at most {@code max}, first and last trimmed to
+     * the range, written to {@code out} as (lo, hi) word pairs with their stack tags. Allocation-free.
+     *
+     * @return how many mappings were written; {@code max} means there may be more
+     */
+    public int lookup(long sector, long sectors, long[] out, int max) {
+        int k = RangeLookup.lookup(lookup, index.entries(), index.count(), sector, sectors, out, max);
+        for (int i = 0; i < k; i++) {
+            out[2 * i + 1] = index.tagged(out[2 * i + 1]);
+        }
+        return k;
+    }
+
+    /**
      * Copies {@code length} bytes of the virtual disk at {@code offset} into {@code dst} at
      * {@code dstOffset}. Holes and zeroed ranges read as zeros.
      *
@@ -210,6 +226,7 @@ public final class LayerStack implements AutoCloseable {
 
     @Override
     public void close() {
+        lookup.close();
         if (ownsIndex) {
             index.close();
         }

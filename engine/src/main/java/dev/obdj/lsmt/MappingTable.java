@@ -37,8 +37,12 @@ public final class MappingTable implements AutoCloseable {
     public long lo(long i) { return SegmentMapping.lo(entries, i); }
 
     public long hi(long i) {
-        long hi = SegmentMapping.hi(entries, i);
-        return forcedTag < 0 ? hi : SegmentMapping.withTag(hi, forcedTag);
+        return tagged(SegmentMapping.hi(entries, i));
+    }
+
+    /** A stored hi word as this table reads it: with the forced tag, if any, in place of the stored one. */
+    public long tagged(long storedHi) {
+        return forcedTag < 0 ? storedHi : SegmentMapping.withTag(storedHi, forcedTag);
     }
 
     public long offset(long i) { return SegmentMapping.offset(lo(i)); }

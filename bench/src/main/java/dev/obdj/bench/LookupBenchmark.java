@@ -1,0 +1,155 @@
+package dev.obdj.bench;
+
+import dev.obdj.io.Le;
+import dev.obdj.lookup.LookupPath;
+import dev.obdj.lookup.Lookups;
+import dev.obdj.lookup.RangeLookup;
+import dev.obdj.lookup.SegmentLookup;
+import dev.obdj.sample.Payload;
+import org.openjdk.jmh.annotations.Benchmark;
+import org.openjdk.jmh.annotations.BenchmarkMode;
+import org.openjdk.jmh.annotations.Fork;
+import org.openjdk.jmh.annotations.Level;
+import org.openjdk.jmh.annotations.Mode;
+import org.openjdk.jmh.annotations.OperationsPerInvocation;
+import org.openjdk.jmh.annotations.OutputTimeUnit;
+import org.openjdk.jmh.annotations.Param;
+import org.openjdk.jmh.annotations.Scope;
+import org.openjdk.jmh.annotations.Setup;
+import org.openjdk.jmh.annotations.State;
+import org.openjdk.jmh.annotations.TearDown;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.concurrent.TimeUnit;
+
+/**
+ * B0 of BENCH-ANCHORS.md: lookups per second on an index of N segments, segment i =
+ * {offset i*16, length 8, moffset 8 + i*8}, keys uniform in [0, N*16) from XS(1). Scores are
+ * lookups per microsecond, i.e. millions per second. Every path sits beside its baselines here so
+ * ratios come from one run:
+ * <ul>
+ *   <li>{@code treeVector}: the B+tree on the path the provider picks (vector512 on AVX-512);</li>
+ *   <li>{@code treeVector256}, {@code treeScalar}: the other kernels on the same tree;</li>
+ *   <li>{@code binarySearch}: plain binary search over the 16-byte entries;</li>
+ *   <li>{@code batchedTree}: the batched form on the provider's path, all keys in one call;</li>
+ *   <li>{@code fullLookupTree}, {@code fullLookupBinary}: the full {@code lookup(key, 8 sectors)}
+ *       contract (up to 16 mappings, edges trimmed) over the tree and over binary search.</li>
+ * </ul>
+ */
+@State(Scope.Thread)
+@BenchmarkMode(Mode.Throughput)
+@OutputTimeUnit(TimeUnit.MICROSECONDS)
+@Fork(value = 1, jvmArgsAppend = {"--add-modules", "jdk.incubator.vector", "--enable-native-access=ALL-UNNAMED"})
+public class LookupBenchmark {
+    /** Keys per invocation: 512 KiB of keys, streamed, so key loads do not compete with the tree. */
+    static final int KEYS = 1 << 16;
+    /** Sectors per full lookup: one 4 KiB read. */
+    static final long RANGE = 8;
+
+    @Param({"1000", "10000", "100000", "1000000"})
+    public int n;
+
+    private Arena arena;
+    private MemorySegment entries;
+    private long[] keys;
+    private long[] out;
+    private long[] mappings;
+    private SegmentLookup tree;
+    private SegmentLookup tree256;
+    private SegmentLookup treeScalar;
+    private SegmentLookup binary;
+
+    @Setup(Level.Trial)
+    public void setUp() {
+        arena = Arena.ofShared();
+        entries = arena.allocate(16L * n, 64);
+        for (long i = 0; i < n; i++) {
+            entries.set(Le.LONG, 16 * i, (16 * i) | (8L << 50));
+            entries.set(Le.LONG, 16 * i + 8, 8 + 8 * i);
+        }
+        Payload.XorShift xs = new Payload.XorShift(1);
+        keys = new long[KEYS];
+        for (int i = 0; i < KEYS; i++) {
+            keys[i] = xs.uniform(16L * n);
+        }
+        out = new long[KEYS];
+        mappings = new long[2 * 16];
+        LookupPath chosen = Lookups.path();
+        tree = Lookups.forEntries(entries, n, chosen == LookupPath.BINARY ? LookupPath.SCALAR : chosen);
+        tree256 = Lookups.forEntries(entries, n, LookupPath.VECTOR256);
+        treeScalar = Lookups.forEntries(entries, n, LookupPath.SCALAR);
+        binary = Lookups.forEntries(entries, n, LookupPath.BINARY);
+    }
+
+    @TearDown(Level.Trial)
+    public void tearDown() {
+        tree.close();
+        tree256.close();
+        treeScalar.close();
+        arena.close();
+    }
+
+    private long searchAll(SegmentLookup l) {
+        long[] k = keys;
+        long sum = 0;
+        for (int i = 0; i < KEYS; i++) {
+            sum += l.firstEndingAfter(k[i]);
+        }
+        return sum;
+    }
+
+    private long fullAll(SegmentLookup l) {
+        long[] k = keys;
+        long[] m = mappings;
+        long sum = 0;
+        for (int i = 0; i < KEYS; i++) {
+            int got = RangeLookup.lookup(l, entries, n, k[i], RANGE, m, 16);
+            sum += got + m[0];
+        }
+        return sum;
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(KEYS)
+    public long treeVector() {
+        return searchAll(tree);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(KEYS)
+    public long treeVector256() {
+        return searchAll(tree256);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(KEYS)
+    public long treeScalar() {
+        return searchAll(treeScalar);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(KEYS)
+    public long binarySearch() {
+        return searchAll(binary);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(KEYS)
+    public long batchedTree() {
+        tree.firstEndingAfter(keys, KEYS, out);
+        return out[KEYS - 1];
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(KEYS)
+    public long fullLookupTree() {
+        return fullAll(tree);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(KEYS)
+    public long fullLookupBinary() {
+        return fullAll(binary);
+    }
+}

@@ -1,0 +1,102 @@
+package dev.obdj.lookup;
+
+import net.jqwik.api.Arbitraries;
+import net.jqwik.api.Arbitrary;
+import net.jqwik.api.ForAll;
+import net.jqwik.api.Property;
+import net.jqwik.api.Provide;
+import net.jqwik.api.constraints.IntRange;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
+
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
+
+/**
+ * The vector tree (512 and 256 bits), the scalar tree and plain binary search must give the same
+ * answer for every layout and every key: single-key, batched, and the full range lookup.
+ */
+class LookupDifferentialTest {
+    static final LookupPath[] TREES = {LookupPath.VECTOR512, LookupPath.VECTOR256, LookupPath.SCALAR};
+
+    @Provide
+    Arbitrary<Integer> sizes() {
+        // Node and level boundaries of both key widths (16/17 keys, 8/9 keys), then anything.
+        return Arbitraries.oneOf(
+                Arbitraries.of(0, 1, 2, 7, 8, 9, 15, 16, 17, 63, 64, 65, 71, 72, 73, 271, 272, 273, 288, 289,
+                        647, 648, 649, 4623, 4624, 4625, 5832, 5833),
+                Arbitraries.integers().between(0, 20_000));
+    }
+
+    @Provide
+    Arbitrary<Long> firstOffsets() {
+        return Arbitraries.oneOf(
+                Arbitraries.of(0L, 1L, 16L, 0xFFFF_0000L, 0xFFFF_FFF0L, 0xFFFF_FFFEL, 0x1_0000_0000L, (1L << 40) + 3),
+                Arbitraries.longs().between(0, 1L << 34),
+                Arbitraries.longs().between(0, (1L << 50) - (1L << 30)));
+    }
+
+    @Property(tries = 250)
+    void allPathsAgree(@ForAll("sizes") int n, @ForAll("firstOffsets") long first,
+                       @ForAll Layouts.Spacing spacing, @ForAll @IntRange(min = 0, max = 1) int minLength,
+                       @ForAll long seed) {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment entries = Layouts.build(arena, n, first, spacing, minLength, seed);
+            checkAgree(entries, n, Layouts.keys(entries, n, 2_000, seed));
+        }
+    }
+
+    private static final int RANGE_STRIDE = 7;
+
+    private static long rangeOffset(long key) { return Math.max(0, key); }
+
+    private static long rangeLength(int k) { return 1 + (k * 31L) % 40_000; }
+
+    private static int rangeMax(int k) { return 1 + k % 16; }
+
+    static void checkAgree(MemorySegment entries, int n, long[] keys) {
+        BinarySearchLookup binary = new BinarySearchLookup(entries, n);
+        long[] expected = new long[keys.length];
+        for (int k = 0; k < keys.length; k++) {
+            expected[k] = binary.firstEndingAfter(keys[k]);
+        }
+        long[] got = new long[keys.length];
+        // Full lookups: the binary-search answer, checked against a linear scan on small layouts.
+        int queries = (keys.length + RANGE_STRIDE - 1) / RANGE_STRIDE;
+        long[][] wantRange = new long[queries][];
+        long[] buf = new long[2 * 16];
+        for (int q = 0; q < queries; q++) {
+            int k = q * RANGE_STRIDE;
+            int got0 = RangeLookup.lookup(binary, entries, n, rangeOffset(keys[k]), rangeLength(k), buf, rangeMax(k));
+            wantRange[q] = Arrays.copyOf(buf, 2 * got0);
+            if (n <= 3_000) {
+                long[] naive = new long[2 * 16];
+                int want = Layouts.naiveLookup(entries, n, rangeOffset(keys[k]), rangeLength(k), naive, rangeMax(k));
+                assertArrayEquals(Arrays.copyOf(naive, 2 * want), wantRange[q],
+                        "binary-search lookup at " + rangeOffset(keys[k]) + "+" + rangeLength(k));
+            }
+        }
+        for (LookupPath path : TREES) {
+            try (SegmentLookup tree = Lookups.forEntries(entries, n, path)) {
+                for (int k = 0; k < keys.length; k++) {
+                    long answer = tree.firstEndingAfter(keys[k]);
+                    if (answer != expected[k]) {
+                        assertEquals(expected[k], answer, tree.name() + " n=" + n + " key=" + keys[k]);
+                    }
+                }
+                Arrays.fill(got, -7);
+                tree.firstEndingAfter(keys, keys.length, got);
+                assertArrayEquals(expected, got, tree.name() + " batched, n=" + n);
+
+                for (int q = 0; q < queries; q++) {
+                    int k = q * RANGE_STRIDE;
+                    int gotN = RangeLookup.lookup(tree, entries, n, rangeOffset(keys[k]), rangeLength(k), buf, rangeMax(k));
+                    assertArrayEquals(wantRange[q], Arrays.copyOf(buf, 2 * gotN),
+                            tree.name() + " lookup at " + rangeOffset(keys[k]) + "+" + rangeLength(k));
+                }
+            }
+        }
+    }
+}

@@ -1,0 +1,102 @@
+package dev.obdj.lookup;
+
+import org.junit.jupiter.api.Test;
+
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+
+import static org.junit.jupiter.api.Assertions.assertEquals;
+import static org.junit.jupiter.api.Assertions.assertFalse;
+import static org.junit.jupiter.api.Assertions.assertInstanceOf;
+import static org.junit.jupiter.api.Assertions.assertTrue;
+
+/** Fixed cases: large indexes, key width, sizes, selection. */
+class LookupTreeTest {
+
+    @Test
+    void millionEntriesAllPathsAgree() {
+        try (Arena arena = Arena.ofConfined()) {
+            int n = 1_000_000;
+            MemorySegment entries = Layouts.build(arena, n, 12_345, Layouts.Spacing.MIXED, 1, 42);
+            LookupDifferentialTest.checkAgree(entries, n, Layouts.keys(entries, n, 100_000, 42));
+        }
+    }
+
+    @Test
+    void millionEntriesAbove2TiBUseWideKeys() {
+        try (Arena arena = Arena.ofConfined()) {
+            int n = 1_000_000;
+            // Starts below 2^32 sectors and crosses it: a 32-bit key would wrap here.
+            MemorySegment entries = Layouts.build(arena, n, 0xFFFF_FFFFL - 500_000L * 40, Layouts.Spacing.ADJACENT, 1, 7);
+            try (BptreeLookup tree = (BptreeLookup) Lookups.forEntries(entries, n, LookupPath.SCALAR)) {
+                assertTrue(tree.wideKeys());
+            }
+            LookupDifferentialTest.checkAgree(entries, n, Layouts.keys(entries, n, 100_000, 7));
+        }
+    }
+
+    @Test
+    void b0LayoutMillion() {
+        try (Arena arena = Arena.ofConfined()) {
+            int n = 1_000_000;
+            MemorySegment entries = Layouts.b0(arena, n);
+            LookupDifferentialTest.checkAgree(entries, n, Layouts.keys(entries, n, 50_000, 3));
+        }
+    }
+
+    @Test
+    void narrowKeysUpToTheLastU32BelowAllOnes() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment entries = arena.allocate(32);
+            entries.set(Layouts.WORD, 0, Layouts.lo(0xFFFF_FFF0L, 8));
+            entries.set(Layouts.WORD, 16, Layouts.lo(0xFFFF_FFFEL - 6, 6)); // ends at 2^32 - 2
+            try (BptreeLookup tree = (BptreeLookup) Lookups.forEntries(entries, 2, LookupPath.SCALAR)) {
+                assertFalse(tree.wideKeys());
+                assertEquals(64, tree.ownedBytes());
+            }
+            entries.set(Layouts.WORD, 16, Layouts.lo(0xFFFF_FFFEL - 6, 7)); // ends at 2^32 - 1
+            try (BptreeLookup tree = (BptreeLookup) Lookups.forEntries(entries, 2, LookupPath.SCALAR)) {
+                assertTrue(tree.wideKeys());
+            }
+            LookupDifferentialTest.checkAgree(entries, 2, Layouts.keys(entries, 2, 5_000, 1));
+        }
+    }
+
+    @Test
+    void memoryIsKeysPlusInnerLevels() {
+        try (Arena arena = Arena.ofConfined()) {
+            int n = 1_000_000;
+            MemorySegment entries = Layouts.b0(arena, n);
+            try (BptreeLookup tree = (BptreeLookup) Lookups.forEntries(entries, n, LookupPath.SCALAR)) {
+                long leaves = 4L * n;
+                assertTrue(tree.ownedBytes() >= leaves && tree.ownedBytes() < leaves + leaves / 14, "bytes " + tree.ownedBytes());
+            }
+        }
+    }
+
+    @Test
+    void smallIndexesUseBinarySearch() {
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment entries = Layouts.b0(arena, 100);
+            try (SegmentLookup small = Lookups.forEntries(entries, Lookups.MIN_TREE_ENTRIES - 1)) {
+                assertInstanceOf(BinarySearchLookup.class, small);
+            }
+            try (SegmentLookup big = Lookups.forEntries(entries, 100)) {
+                if (Lookups.path() == LookupPath.BINARY) {
+                    assertInstanceOf(BinarySearchLookup.class, big);
+                } else {
+                    assertEquals(Lookups.path(), ((BptreeLookup) big).path());
+                }
+            }
+        }
+    }
+
+    @Test
+    void vectorPathChosenUnderTestFlags() {
+        // surefire passes --add-modules jdk.incubator.vector and runs with C2 on.
+        if (System.getProperty(LookupProvider.PROPERTY) == null) {
+            assertEquals(null, LookupProvider.vectorUnavailable());
+            assertTrue(Lookups.path().isVector(), "path " + Lookups.path());
+        }
+    }
+}
