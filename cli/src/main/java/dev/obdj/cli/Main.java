@@ -27,7 +27,28 @@ public final class Main {
     }
 
     public static void main(String[] args) {
+        quietLogs();
         System.exit(run(args, System.out, System.err));
+    }
+
+    /**
+     * One-line log records on stderr, warnings and worse only; {@code OBDJ_LOG=INFO} (or FINE, ...)
+     * shows more, e.g. which lookup kernel was chosen.
+     */
+    static void quietLogs() {
+        System.setProperty("java.util.logging.SimpleFormatter.format", "obd: %4$s: %5$s%6$s%n");
+        java.util.logging.Level level;
+        try {
+            level = java.util.logging.Level.parse(System.getenv().getOrDefault("OBDJ_LOG", "WARNING"));
+        } catch (IllegalArgumentException e) {
+            level = java.util.logging.Level.WARNING;
+        }
+        java.util.logging.Logger root = java.util.logging.Logger.getLogger("");
+        root.setLevel(level);
+        for (java.util.logging.Handler h : root.getHandlers()) {
+            h.setLevel(level);
+            h.setFormatter(new java.util.logging.SimpleFormatter());
+        }
     }
 
     /** Runs {@code obd args...} and returns the exit code (tests call this directly). */
