@@ -113,12 +113,60 @@ final class NbdConnection implements Runnable {
         }
     }
 
+    /**
+     * Request bytes read ahead from the socket: a pipelining client's headers arrive many per
+     * read. Between {@code position} and {@code limit} are bytes not yet consumed.
+     */
+    private final ByteBuffer in = ByteBuffer.allocateDirect(64 * 1024).flip();
+
+    /** Makes at least {@code n} (at most the buffer's capacity) unread bytes available in {@link #in}. */
+    private void fill(int n) throws IOException {
+        if (in.remaining() >= n) {
+            return;
+        }
+        in.compact();
+        try {
+            while (in.position() < n) {
+                if (ch.read(in) < 0) {
+                    throw new EOFException("peer closed the connection");
+                }
+            }
+        } finally {
+            in.flip();
+        }
+    }
+
+    /** Reads {@code dst.remaining()} payload bytes: first what was read ahead, then from the socket. */
+    private void readPayload(ByteBuffer dst) throws IOException {
+        int n = Math.min(in.remaining(), dst.remaining());
+        if (n > 0) {
+            dst.put(in.slice(in.position(), n));
+            in.position(in.position() + n);
+        }
+        NbdIo.readFully(ch, dst);
+    }
+
+    /** Drops {@code n} payload bytes. */
+    private void skipPayload(long n) throws IOException {
+        int buffered = (int) Math.min(in.remaining(), n);
+        in.position(in.position() + buffered);
+        n -= buffered;
+        if (n == 0) {
+            return; // the rest of the read-ahead belongs to the next requests
+        }
+        while (n > 0) {
+            in.clear().limit((int) Math.min(in.capacity(), n));
+            NbdIo.readFully(ch, in);
+            n -= in.limit();
+        }
+        in.clear().flip();
+    }
+
     private void transmit() throws IOException {
-        ByteBuffer head = ByteBuffer.allocateDirect(REQUEST_BYTES);
-        ByteBuffer scratch = null;
         while (!broken) {
-            head.clear();
-            NbdIo.readFully(ch, head);
+            fill(REQUEST_BYTES);
+            ByteBuffer head = in.slice(in.position(), REQUEST_BYTES);
+            in.position(in.position() + REQUEST_BYTES);
             int magic = head.getInt(0);
             if (magic != REQUEST_MAGIC) {
                 throw new NbdHandshake.ProtocolViolation("bad request magic 0x" + Integer.toHexString(magic));
@@ -137,11 +185,10 @@ final class NbdConnection implements Runnable {
             int err = check(s);
             if (type == CMD_WRITE) {
                 if (err != 0) {
-                    if (scratch == null) scratch = ByteBuffer.allocateDirect(64 * 1024);
-                    NbdIo.skip(ch, s.length, scratch);
+                    skipPayload(s.length);
                 } else {
                     MemorySegment buf = s.data.ensure(s.length);
-                    NbdIo.readFully(ch, buf.asSlice(0, s.length).asByteBuffer());
+                    readPayload(buf.asSlice(0, s.length).asByteBuffer());
                 }
             }
             if (err != 0) {

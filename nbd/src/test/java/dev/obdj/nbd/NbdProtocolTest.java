@@ -331,6 +331,21 @@ class NbdProtocolTest {
             // An oversized write on a read-only export: the payload is read and dropped, the stream stays in sync.
             assertEquals(EPERM, c.command(0, CMD_WRITE, 0, 3 << 20, new byte[3 << 20], 10));
             assertArrayEquals(expected(stack, 4096, 4096), c.read(4096, 4096, 11));
+            // Several requests in one packet, a refused write with its payload among them.
+            ByteBuffer batch = ByteBuffer.allocate(4 * REQUEST_BYTES + 100);
+            batch.putInt(REQUEST_MAGIC).putShort((short) 0).putShort((short) CMD_WRITE).putLong(20).putLong(0).putInt(100);
+            batch.put(new byte[100]);
+            for (int i = 21; i <= 23; i++) {
+                batch.putInt(REQUEST_MAGIC).putShort((short) 0).putShort((short) CMD_FLUSH).putLong(i).putLong(0).putInt(0);
+            }
+            c.write(batch.flip());
+            Set<Long> answered = new HashSet<>();
+            for (int i = 0; i < 4; i++) {
+                NbdTestClient.Reply r = c.reply();
+                assertEquals(r.cookie() == 20 ? EPERM : 0, r.error());
+                answered.add(r.cookie());
+            }
+            assertEquals(Set.of(20L, 21L, 22L, 23L), answered);
         }
     }
 
