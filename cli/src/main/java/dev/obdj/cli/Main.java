@@ -17,7 +17,7 @@ public final class Main {
 
     static Map<String, Command> commands() {
         Map<String, Command> m = new LinkedHashMap<>();
-        for (Command c : List.<Command>of(new InfoCommand(), new FlattenCommand(), new DemoCommand())) {
+        for (Command c : List.<Command>of(new InfoCommand(), new FlattenCommand(), new ZFileCommand(), new DemoCommand())) {
             m.put(c.name(), c);
         }
         return m;
