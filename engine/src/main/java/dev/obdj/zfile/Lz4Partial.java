@@ -35,10 +35,7 @@ final class Lz4Partial {
                     }
                     b = src.get(ValueLayout.JAVA_BYTE, sp++) & 0xFF;
                     lit += b;
-                } while (b == 255 && lit < cap);
-                if (b == 255) {
-                    throw bad("literal length beyond the block", op);
-                }
+                } while (b == 255 && lit <= cap); // past cap it is invalid anyway: the length check below says so
             }
             if (lit > end - sp || lit > cap - op) {
                 throw bad("literal run of " + lit + " bytes overflows", op);
@@ -72,10 +69,7 @@ final class Lz4Partial {
                     }
                     b = src.get(ValueLayout.JAVA_BYTE, sp++) & 0xFF;
                     ml += b;
-                } while (b == 255 && ml < cap);
-                if (b == 255) {
-                    throw bad("match length beyond the block", op);
-                }
+                } while (b == 255 && ml <= cap); // past cap it is invalid anyway: the length check below says so
             }
             ml += 4;
             if (ml > cap - op) {

@@ -22,7 +22,7 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Write then read: every codec × block size × CRC setting, odd sizes, four kinds of content, random sub-ranges. */
-class ZFileRoundTripProperties {
+class ZFileRoundTripTest {
 
     record Case(Payload.Kind kind, long seed, int size, ZFileWriter.Options options, int chunk, long readSeed) {}
 
@@ -106,6 +106,22 @@ class ZFileRoundTripProperties {
             assertArrayEquals(Arrays.copyOf(data, got), out.asSlice(0, got).toArray(ValueLayout.JAVA_BYTE));
             assertEquals(data.length, Lz4Partial.decode(comp, 0, n, out, 0, data.length, data.length));
             assertArrayEquals(data, out.toArray(ValueLayout.JAVA_BYTE));
+        }
+    }
+
+    @org.junit.jupiter.api.Test
+    void literalRunEndingOnA255ByteDecodes() {
+        for (int len : new int[] {15 + 255 * 16, 15 + 255 * 256, 15 + 255}) { // length bytes 255 ... 255 0
+            byte[] data = Payload.bytes(Payload.Kind.RAND, len, len);
+            try (Arena a = Arena.ofConfined()) {
+                MemorySegment in = a.allocate(len);
+                MemorySegment.copy(data, 0, in, ValueLayout.JAVA_BYTE, 0, len);
+                MemorySegment comp = a.allocate(BlockCodec.Lz4.NATIVE.maxCompressedLength(len));
+                int n = BlockCodec.Lz4.NATIVE.compress(in.asByteBuffer(), 0, len, comp.asByteBuffer(), 0, (int) comp.byteSize());
+                MemorySegment out = a.allocate(len);
+                assertEquals(len, Lz4Partial.decode(comp, 0, n, out, 0, len, 1));
+                assertArrayEquals(data, out.toArray(ValueLayout.JAVA_BYTE));
+            }
         }
     }
 }
