@@ -14,7 +14,7 @@ final class InfoCommand implements Command {
     public String name() { return "info"; }
 
     @Override
-    public String usage() { return "info FILE [--json]   header/trailer fields, flags, index entries, allocated and zeroed bytes"; }
+    public String usage() { return "info FILE [--json]   header/trailer fields, flags, index entries, allocated and zeroed bytes (ZFile headers too)"; }
 
     @Override
     public int run(List<String> argv, PrintStream out, PrintStream err) throws UsageError {
@@ -24,8 +24,28 @@ final class InfoCommand implements Command {
         if (files.size() != 1) {
             throw new UsageError("expected exactly one FILE");
         }
-        LayerInfo info = Image.inspect(Path.of(files.get(0)));
-        out.println(json ? toJson(info) : toText(info));
+        Path file = Path.of(files.get(0));
+        ZFileSummary z = ZFileSummary.of(file);
+        LayerInfo info = z == null || z.lsmtInside() ? Image.inspect(file) : null;
+        if (json) {
+            Json j = new Json();
+            j.begin();
+            if (z != null) {
+                z.json(j);
+            }
+            if (info != null) {
+                layerJson(j, info);
+            }
+            j.end();
+            out.println(j);
+        } else {
+            if (z != null) {
+                out.println(z.text());
+            }
+            if (info != null) {
+                out.println(toText(info));
+            }
+        }
         return 0;
     }
 
@@ -64,6 +84,12 @@ final class InfoCommand implements Command {
     static String toJson(LayerInfo i) {
         Json j = new Json();
         j.begin();
+        layerJson(j, i);
+        j.end();
+        return j.toString();
+    }
+
+    private static void layerJson(Json j, LayerInfo i) {
         j.field("file", i.path().toString());
         j.field("kind", i.kind().name().toLowerCase().replace('_', '-'));
         j.field("file_size", i.fileSize());
@@ -78,8 +104,6 @@ final class InfoCommand implements Command {
             j.field("allocated_bytes", i.allocatedBytes());
             j.field("zeroed_bytes", i.zeroedBytes());
         }
-        j.end();
-        return j.toString();
     }
 
     private static void headerJson(Json j, String name, LayerHeader h) {

@@ -1,5 +1,8 @@
 package dev.obdj.io;
 
+import dev.obdj.zfile.ZFileHeader;
+import dev.obdj.zfile.ZFileReader;
+
 import java.nio.file.Path;
 
 /**
@@ -11,6 +14,15 @@ public final class ByteSources {
 
     /** Opens {@code path}, unwrapping a ZFile container transparently. */
     public static ByteSource open(Path path) {
-        return MappedFile.open(path);
+        MappedFile file = MappedFile.open(path);
+        if (!ZFileHeader.hasMagic(file.segment())) {
+            return file;
+        }
+        try {
+            return ZFileReader.open(file);
+        } catch (RuntimeException e) {
+            file.close();
+            throw e;
+        }
     }
 }

@@ -1,0 +1,97 @@
+package dev.obdj.zfile;
+
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
+
+/**
+ * A bounds-checked LZ4 block decoder that stops as soon as the output reaches a wanted length, so a
+ * read of the first kilobytes of a 32 KiB block does not decode the rest. Every length and offset is
+ * checked against both buffers, so hostile input cannot read or write outside them.
+ */
+final class Lz4Partial {
+    private Lz4Partial() {}
+
+    /**
+     * Decodes sequences from {@code src[sp, sp+srcLen)} into {@code dst[dp, dp+cap)} until at least
+     * {@code need} bytes are out or the block ends.
+     *
+     * @return bytes produced, at least {@code need}; exactly {@code cap} when the block was decoded to its end
+     * @throws BlockCodec.DecodeException on malformed input
+     */
+    static int decode(MemorySegment src, long sp, int srcLen, MemorySegment dst, long dp, int cap, int need) {
+        final long end = sp + srcLen;
+        int op = 0;
+        while (true) {
+            if (sp >= end) {
+                throw bad("input ends before the last literals", op);
+            }
+            int token = src.get(ValueLayout.JAVA_BYTE, sp++) & 0xFF;
+            int lit = token >>> 4;
+            if (lit == 15) {
+                int b;
+                do {
+                    if (sp >= end) {
+                        throw bad("literal length runs past the input", op);
+                    }
+                    b = src.get(ValueLayout.JAVA_BYTE, sp++) & 0xFF;
+                    lit += b;
+                } while (b == 255 && lit <= cap); // past cap it is invalid anyway: the length check below says so
+            }
+            if (lit > end - sp || lit > cap - op) {
+                throw bad("literal run of " + lit + " bytes overflows", op);
+            }
+            MemorySegment.copy(src, sp, dst, dp + op, lit);
+            sp += lit;
+            op += lit;
+            if (sp == end) { // the last sequence has literals only, and ends the block
+                if (op != cap) {
+                    throw bad("block ends after " + op + " of " + cap + " bytes", op);
+                }
+                return op;
+            }
+            if (op >= need) {
+                return op;
+            }
+            if (end - sp < 2) {
+                throw bad("truncated match offset", op);
+            }
+            int off = (src.get(ValueLayout.JAVA_BYTE, sp) & 0xFF) | (src.get(ValueLayout.JAVA_BYTE, sp + 1) & 0xFF) << 8;
+            sp += 2;
+            if (off == 0 || off > op) {
+                throw bad("match offset " + off + " points before the block", op);
+            }
+            int ml = token & 15;
+            if (ml == 15) {
+                int b;
+                do {
+                    if (sp >= end) {
+                        throw bad("match length runs past the input", op);
+                    }
+                    b = src.get(ValueLayout.JAVA_BYTE, sp++) & 0xFF;
+                    ml += b;
+                } while (b == 255 && ml <= cap); // past cap it is invalid anyway: the length check below says so
+            }
+            ml += 4;
+            if (ml > cap - op) {
+                throw bad("match of " + ml + " bytes overflows", op);
+            }
+            long from = dp + op - off;
+            if (off >= ml) {
+                MemorySegment.copy(dst, from, dst, dp + op, ml);
+                op += ml;
+            } else { // overlapping: the source is periodic with period off; copy growing multiples of it
+                int left = ml;
+                while (left > 0) {
+                    int c = (int) Math.min(left, dp + op - from);
+                    MemorySegment.copy(dst, from, dst, dp + op, c);
+                    op += c;
+                    left -= c;
+                }
+            }
+        }
+    }
+
+    private static BlockCodec.DecodeException bad(String what, int op) {
+        return new BlockCodec.DecodeException("LZ4 decoder: " + what + " (after " + op + " output bytes)");
+    }
+}

@@ -1,0 +1,418 @@
+package dev.obdj.zfile;
+
+import dev.obdj.ObdjException;
+import dev.obdj.StorageException;
+import dev.obdj.UsageException;
+
+import java.io.IOException;
+import java.lang.foreign.Arena;
+import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
+import java.nio.channels.ClosedChannelException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.SeekableByteChannel;
+import java.nio.channels.WritableByteChannel;
+import java.nio.file.Path;
+import java.nio.file.StandardOpenOption;
+import java.util.Arrays;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.ExecutorService;
+import java.util.concurrent.Executors;
+import java.util.concurrent.Future;
+import java.util.concurrent.atomic.AtomicInteger;
+
+/**
+ * Compresses a byte stream into a ZFile, as a {@link WritableByteChannel}: whatever is written is
+ * the original content, so an LSMT commit ({@link dev.obdj.lsmt.BlobWriter}) can stream straight
+ * into it. {@link #finish()} (or {@link #close()}) writes the last block, the index, the trailer
+ * and, when asked, overwrites the header with the final fields.
+ *
+ * <p>The layout is the reference's: a 0x13 header, blocks of {@code blockSize} original bytes each
+ * (the last one shorter) with a raw CRC32C (seed 100007) after each when CRCs are on, the u32 index
+ * of stored sizes, a 0x16 trailer, and with {@code overwriteHeader} a 0x1B header rewritten at the
+ * start ({@code overlaybd-commit -z}; {@code overlaybd-zfile} leaves the 0x13 header).
+ *
+ * <p>With more than one thread, blocks are compressed in parallel in batches and written in order;
+ * at most {@code 2·threads + 2} batches of about 256 KiB are in flight, so memory stays bounded
+ * whatever the input size. The output bytes do not depend on the thread count.
+ *
+ * <p>Not thread-safe: one producer writes; the writer uses its own worker threads.
+ */
+public final class ZFileWriter implements WritableByteChannel {
+    private static final int BATCH_BYTES = 256 << 10;
+    /** Largest compressed block plus CRC the reference's reader can stage (its MAX_READ_SIZE). */
+    public static final int REFERENCE_READ_LIMIT = 65536;
+
+    /**
+     * What to write.
+     *
+     * @param codec           LZ4 or ZSTD
+     * @param blockSize       original bytes per block: a power of two from 4 KiB to 64 KiB
+     * @param blockCrc        append a CRC to every block (the header's {@code verify} byte)
+     * @param overwriteHeader rewrite the header with the final fields at the end (needs a seekable output)
+     * @param threads         compression threads; 1 compresses on the writing thread
+     */
+    public record Options(BlockCodec codec, int blockSize, boolean blockCrc, boolean overwriteHeader, int threads) {
+        public Options {
+            if (codec == null) {
+                throw new UsageException("ZFile codec must be lz4 or zstd");
+            }
+            if (blockSize < 4096 || blockSize > 65536 || Integer.bitCount(blockSize) != 1) {
+                throw new UsageException("ZFile block size must be a power of two from 4096 to 65536, not " + blockSize);
+            }
+            if (threads < 1) {
+                throw new UsageException("ZFile compression threads must be at least 1, not " + threads);
+            }
+        }
+
+        /** {@code overlaybd-commit -z}: LZ4, 4 KiB, CRCs, header overwritten, one thread. */
+        public static Options commit() {
+            return new Options(BlockCodec.Lz4.INSTANCE, 4096, true, true, 1);
+        }
+
+        /** {@code overlaybd-zfile}: LZ4, 4 KiB, CRCs, header left as first written, one thread. */
+        public static Options tool() {
+            return new Options(BlockCodec.Lz4.INSTANCE, 4096, true, false, 1);
+        }
+
+        public Options withCodec(BlockCodec c) { return new Options(c, blockSize, blockCrc, overwriteHeader, threads); }
+
+        public Options withBlockSize(int bs) { return new Options(codec, bs, blockCrc, overwriteHeader, threads); }
+
+        public Options withBlockCrc(boolean v) { return new Options(codec, blockSize, v, overwriteHeader, threads); }
+
+        public Options withOverwriteHeader(boolean v) { return new Options(codec, blockSize, blockCrc, v, threads); }
+
+        public Options withThreads(int n) { return new Options(codec, blockSize, blockCrc, overwriteHeader, n); }
+    }
+
+    /**
+     * What {@link #finish()} wrote.
+     *
+     * @param originalSize            bytes written into the channel
+     * @param fileSize                bytes of the ZFile
+     * @param blocks                  number of blocks
+     * @param blocksOverReferenceLimit blocks whose compressed size plus CRC exceeds 64 KiB: the
+     *                                reference's reader fails on them (only possible with 64 KiB blocks)
+     */
+    public record Result(long originalSize, long fileSize, long blocks, long blocksOverReferenceLimit) {}
+
+    private final WritableByteChannel out;
+    private final String name;
+    private final boolean ownsOut;
+    private final long start;
+    private final Options o;
+    private final BlockCodec codec;
+    private final int bs;
+    private final Batch[] ring;
+    private final ExecutorService pool;
+    private final Arena arena = Arena.ofShared();
+    private long submitted;      // batches handed out so far
+    private Batch cur;
+    private int[] sizes = new int[1024];
+    private long blocks;
+    private long originalSize;
+    private long dataEnd = ZFileHeader.BLOCK;
+    private long overLimit;
+    private Result result;
+    private boolean open = true;
+
+    private ZFileWriter(WritableByteChannel out, String name, boolean ownsOut, Options o) throws IOException {
+        if (o.overwriteHeader() && !(out instanceof SeekableByteChannel)) {
+            throw new UsageException(name + ": overwriting the ZFile header needs a seekable output");
+        }
+        this.out = out;
+        this.name = name;
+        this.ownsOut = ownsOut;
+        this.start = out instanceof SeekableByteChannel s ? s.position() : 0;
+        this.o = o;
+        this.codec = o.codec();
+        this.bs = o.blockSize();
+        int slots = o.threads() == 1 ? 1 : 2 * o.threads() + 2;
+        this.ring = new Batch[slots];
+        int batchBytes = Math.max(bs, BATCH_BYTES);
+        int perBlockOut = codec.maxCompressedLength(bs) + 4;
+        for (int i = 0; i < slots; i++) {
+            ring[i] = new Batch(arena, batchBytes, batchBytes / bs * perBlockOut, batchBytes / bs);
+        }
+        if (o.threads() > 1) {
+            AtomicInteger n = new AtomicInteger();
+            pool = Executors.newFixedThreadPool(o.threads(), r -> {
+                Thread t = new Thread(r, "obdj-zfile-" + n.incrementAndGet());
+                t.setDaemon(true);
+                return t;
+            });
+        } else {
+            pool = null;
+        }
+        writeFully(header(ZFileHeader.FLAG_HEADER | ZFileHeader.FLAG_TYPE | ZFileHeader.FLAG_CALC_DIGEST, 0, 0, 0, 0));
+    }
+
+    /** Creates (or truncates) {@code path} and writes a ZFile into it; {@link #close()} closes the file. */
+    public static ZFileWriter create(Path path, Options options) {
+        FileChannel ch = null;
+        try {
+            ch = FileChannel.open(path, StandardOpenOption.CREATE, StandardOpenOption.WRITE, StandardOpenOption.TRUNCATE_EXISTING);
+            return new ZFileWriter(ch, path.toString(), true, options);
+        } catch (IOException e) {
+            closeQuietly(ch);
+            throw new StorageException(path.toString(), "create", e);
+        }
+    }
+
+    /**
+     * Writes a ZFile into {@code out} from its current position; {@code out} stays open on close.
+     * With {@link Options#overwriteHeader()} it must be a {@link SeekableByteChannel}.
+     */
+    public static ZFileWriter wrap(WritableByteChannel out, String name, Options options) {
+        try {
+            return new ZFileWriter(out, name, false, options);
+        } catch (IOException e) {
+            throw new StorageException(name, "write header", e);
+        }
+    }
+
+    @Override
+    public int write(ByteBuffer src) throws IOException {
+        if (!open || result != null) {
+            throw new ClosedChannelException();
+        }
+        int n = src.remaining();
+        while (src.hasRemaining()) {
+            if (cur == null) {
+                cur = nextBatch();
+            }
+            int take = Math.min(src.remaining(), cur.in.capacity() - cur.inLen);
+            cur.in.put(cur.inLen, src, src.position(), take);
+            src.position(src.position() + take);
+            cur.inLen += take;
+            if (cur.inLen == cur.in.capacity()) {
+                submit(cur);
+                cur = null;
+            }
+        }
+        originalSize += n;
+        return n;
+    }
+
+    /** The same as {@link #write(ByteBuffer)} for a segment of any size. */
+    public void write(MemorySegment src) throws IOException {
+        for (long at = 0; at < src.byteSize(); ) {
+            long n = Math.min(src.byteSize() - at, 1 << 30);
+            MemorySegment part = src.asSlice(at, n);
+            write(part.isNative() ? part.asByteBuffer() : ByteBuffer.wrap(part.toArray(java.lang.foreign.ValueLayout.JAVA_BYTE)));
+            at += n;
+        }
+    }
+
+    private Batch nextBatch() {
+        Batch b = ring[(int) (submitted % ring.length)];
+        if (b.pending != null) {
+            drain(b);
+        }
+        b.inLen = 0;
+        return b;
+    }
+
+    private void submit(Batch b) {
+        submitted++;
+        if (pool == null) {
+            b.compress(codec, bs, o.blockCrc());
+            emit(b);
+        } else {
+            b.pending = pool.submit(() -> b.compress(codec, bs, o.blockCrc()));
+        }
+    }
+
+    private void drain(Batch b) {
+        try {
+            b.pending.get();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StorageException(name, "compress (interrupted)", new java.io.InterruptedIOException());
+        } catch (ExecutionException e) {
+            if (e.getCause() instanceof ObdjException oe) {
+                throw oe;
+            }
+            throw new IllegalStateException(name + ": block compression failed", e.getCause());
+        } finally {
+            b.pending = null;
+        }
+        emit(b);
+    }
+
+    private void emit(Batch b) {
+        if (blocks + b.blocks > sizes.length) {
+            sizes = Arrays.copyOf(sizes, (int) Math.max(blocks + b.blocks, sizes.length * 2L));
+        }
+        for (int k = 0; k < b.blocks; k++) {
+            int s = b.sizes[k];
+            sizes[(int) blocks++] = s;
+            if (s > REFERENCE_READ_LIMIT) {
+                overLimit++;
+            }
+        }
+        writeFully(b.out.duplicate().limit(b.outLen).position(0));
+        dataEnd += b.outLen;
+    }
+
+    /**
+     * Compresses what is left, writes the index and trailer (and the overwritten header) and returns
+     * what was written. Further writes fail; {@link #close()} still has to be called.
+     */
+    public Result finish() {
+        if (result != null) {
+            return result;
+        }
+        if (!open) {
+            throw new UsageException(name + ": ZFile writer already closed");
+        }
+        if (cur != null && cur.inLen > 0) {
+            submit(cur);
+        }
+        cur = null;
+        for (long s = Math.max(0, submitted - ring.length); s < submitted; s++) {
+            Batch b = ring[(int) (s % ring.length)];
+            if (b.pending != null) {
+                drain(b);
+            }
+        }
+        if (blocks > ZFileReader.MAX_BLOCKS) {
+            throw new UsageException(name + ": " + blocks + " blocks, more than the format allows");
+        }
+        long indexOffset = dataEnd;
+        int indexCrc = 0;
+        ByteBuffer ib = ring[0].out.duplicate().order(ByteOrder.LITTLE_ENDIAN).clear();
+        for (int i = 0; i < blocks; ) {
+            ib.clear();
+            while (i < blocks && ib.remaining() >= 4) {
+                ib.putInt(sizes[i++]);
+            }
+            ib.flip();
+            indexCrc = Crc32cRaw.crc(indexCrc, ib.duplicate());
+            writeFully(ib);
+        }
+        writeFully(header(ZFileHeader.FLAG_TYPE | ZFileHeader.FLAG_SEALED | ZFileHeader.FLAG_CALC_DIGEST,
+                indexOffset, blocks, originalSize, indexCrc));
+        long fileSize = indexOffset + 4 * blocks + ZFileHeader.BLOCK;
+        if (o.overwriteHeader()) {
+            ByteBuffer h = header(ZFileHeader.FLAG_HEADER | ZFileHeader.FLAG_TYPE | ZFileHeader.FLAG_HEADER_OVERWRITE
+                    | ZFileHeader.FLAG_CALC_DIGEST, indexOffset, blocks, originalSize, indexCrc);
+            try {
+                if (out instanceof FileChannel fc) {
+                    while (h.hasRemaining()) {
+                        fc.write(h, start + h.position());
+                    }
+                } else {
+                    SeekableByteChannel s = (SeekableByteChannel) out;
+                    long end = s.position();
+                    s.position(start);
+                    writeFully(h);
+                    s.position(end);
+                }
+            } catch (IOException e) {
+                throw new StorageException(name, "overwrite header at " + start, e);
+            }
+        }
+        result = new Result(originalSize, fileSize, blocks, overLimit);
+        return result;
+    }
+
+    private ByteBuffer header(long flags, long indexOffset, long n, long orig, int indexCrc) {
+        byte[] b = new byte[ZFileHeader.BLOCK];
+        ZFileHeader.of(flags, indexOffset, n, orig, indexCrc, bs, codec.id(), o.blockCrc()).encode(MemorySegment.ofArray(b));
+        return ByteBuffer.wrap(b);
+    }
+
+    private void writeFully(ByteBuffer b) {
+        try {
+            while (b.hasRemaining()) {
+                out.write(b);
+            }
+        } catch (IOException e) {
+            throw new StorageException(name, "write", e);
+        }
+    }
+
+    @Override
+    public boolean isOpen() {
+        return open;
+    }
+
+    /** Finishes the file if {@link #finish()} was not called, stops the workers and closes an owned output. */
+    @Override
+    public void close() throws IOException {
+        if (!open) {
+            return;
+        }
+        try {
+            finish();
+        } finally {
+            open = false;
+            if (pool != null) {
+                pool.shutdownNow();
+            }
+            for (Batch b : ring) {
+                if (b.pending != null) {
+                    try {
+                        b.pending.get();
+                    } catch (InterruptedException | ExecutionException ignored) {
+                        // already failing; the buffers must not be freed under a running worker
+                    }
+                }
+            }
+            arena.close();
+            if (ownsOut) {
+                out.close();
+            }
+        }
+    }
+
+    private static void closeQuietly(FileChannel ch) {
+        if (ch != null) {
+            try {
+                ch.close();
+            } catch (IOException ignored) {
+                // reporting the first failure
+            }
+        }
+    }
+
+    /** Input of up to one batch of blocks and the compressed output, reused round-robin. */
+    private static final class Batch {
+        final ByteBuffer in;
+        final ByteBuffer out;
+        final ByteBuffer crcView;
+        final int[] sizes;
+        int inLen;
+        int blocks;
+        int outLen;
+        Future<?> pending;
+
+        Batch(Arena arena, int inBytes, int outBytes, int maxBlocks) {
+            in = arena.allocate(inBytes, 4096).asByteBuffer();
+            out = arena.allocate(outBytes, 4096).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+            crcView = out.duplicate();
+            sizes = new int[maxBlocks];
+        }
+
+        void compress(BlockCodec codec, int bs, boolean crc) {
+            int pos = 0;
+            int k = 0;
+            for (int at = 0; at < inLen; at += bs, k++) {
+                int len = Math.min(bs, inLen - at);
+                int c = codec.compress(in, at, len, out, pos, out.capacity() - pos - (crc ? 4 : 0));
+                if (crc) {
+                    crcView.limit(pos + c).position(pos);
+                    out.putInt(pos + c, Crc32cRaw.crc(Crc32cRaw.BLOCK_SEED, crcView));
+                    c += 4;
+                }
+                sizes[k] = c;
+                pos += c;
+            }
+            blocks = k;
+            outLen = pos;
+        }
+    }
+}
