@@ -8,9 +8,12 @@ import dev.obdj.lsmt.LsmtHeader;
 import dev.obdj.lsmt.RwLayer;
 import dev.obdj.lsmt.SealedLayer;
 import dev.obdj.lsmt.UuidText;
+import dev.obdj.zfile.BlockCodec;
+import dev.obdj.zfile.ZFileWriter;
 
 import java.io.IOException;
 import java.nio.channels.FileChannel;
+import java.nio.channels.WritableByteChannel;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
@@ -18,8 +21,8 @@ import java.util.ArrayList;
 import java.util.List;
 
 /**
- * Operations on layer files: create a writable layer, commit it into a sealed blob, seal it in
- * place, merge read-only layers into one. Files written here are byte-compatible with the
+ * Operations on layer files: create a writable layer, commit it into a sealed blob (plain or
+ * streamed into a ZFile), seal it in place, merge read-only layers into one. Files written here are byte-compatible with the
  * reference implementation's ({@code overlaybd-create}, {@code overlaybd-commit},
  * {@code close_seal}, {@code merge_files_ro}).
  */
@@ -59,12 +62,32 @@ public final class Layers {
 
     static long commit(RwLayer rw, Path out, CommitOptions options, ProgressListener progress) {
         byte[] tag = tag(options);
+        return writeTo(out, options.zfile(), ch -> rw.commit(ch, out.toString(), UuidText.normalize(options.uuid()),
+                UuidText.normalize(options.parentUuid()), tag, progress));
+    }
+
+    /** Where a blob goes: the new file itself, or a ZFile writer streaming into it. Returns file bytes. */
+    private static long writeTo(Path out, ZFileOptions z, java.util.function.ToLongFunction<WritableByteChannel> body) {
         try (FileChannel ch = create(out)) {
-            return rw.commit(ch, out.toString(), UuidText.normalize(options.uuid()),
-                    UuidText.normalize(options.parentUuid()), tag, progress);
+            if (z == null) {
+                return body.applyAsLong(ch);
+            }
+            try (ZFileWriter w = ZFileWriter.wrap(ch, out.toString(), writerOptions(z))) {
+                body.applyAsLong(w);
+                return w.finish().fileSize();
+            }
         } catch (IOException e) {
             throw new StorageException(out.toString(), "write", e);
         }
+    }
+
+    static ZFileWriter.Options writerOptions(ZFileOptions z) {
+        BlockCodec codec = switch (z.algorithm()) {
+            case LZ4 -> BlockCodec.Lz4.INSTANCE;
+            case LZ4_NATIVE -> BlockCodec.Lz4.NATIVE;
+            case ZSTD -> BlockCodec.Zstd.INSTANCE;
+        };
+        return new ZFileWriter.Options(codec, z.blockSize(), z.blockCrc(), z.overwriteHeader(), z.threads());
     }
 
     /**
@@ -99,18 +122,14 @@ public final class Layers {
                 throw e;
             }
         }
-        try (LayerStack stack = LayerStack.open(sources, null, null); FileChannel ch = create(out)) {
+        try (LayerStack stack = LayerStack.open(sources, null, null)) {
             List<SealedLayer> lowers = stack.lowers();
             LsmtHeader top = lowers.getLast().header();
-            String parent = UuidText.normalize(options.parentUuid());
-            if (parent == null) {
-                parent = lowers.getFirst().header().parentUuid();
-            }
-            return BlobWriter.write(stack.index(), stack.sources(),
+            String p = UuidText.normalize(options.parentUuid());
+            String parent = p != null ? p : lowers.getFirst().header().parentUuid();
+            return writeTo(out, options.zfile(), ch -> BlobWriter.write(stack.index(), stack.sources(),
                     new BlobWriter.Meta(top.virtualSize(), UuidText.orNull(options.uuid()), parent, tag), ch, out.toString(),
-                    progress);
-        } catch (IOException e) {
-            throw new StorageException(out.toString(), "write", e);
+                    progress));
         }
     }
 

@@ -4,6 +4,7 @@ import dev.obdj.CommitOptions;
 import dev.obdj.CreateOptions;
 import dev.obdj.Image;
 import dev.obdj.Layers;
+import dev.obdj.ZFileOptions;
 
 import java.io.IOException;
 import java.io.InputStream;
@@ -109,14 +110,42 @@ final class LayerCommands {
         }
     }
 
+    /** Identity flags, and {@code --zfile [--algo lz4|zstd|lz4-native] [--bs KiB] [--verify|--no-verify] [--threads N]}. */
     static CommitOptions commitOptions(Args a) throws UsageError {
-        return new CommitOptions(a.value("--uuid"), a.value("--parent"), a.value("--tag"));
+        CommitOptions o = new CommitOptions(a.value("--uuid"), a.value("--parent"), a.value("--tag"));
+        boolean z = a.flag("--zfile") | a.flag("-z");
+        String algo = a.value("--algo"), bs = a.value("--bs"), threads = a.value("--threads");
+        boolean verify = a.flag("--verify"), noVerify = a.flag("--no-verify");
+        if (!z) {
+            if (algo != null || bs != null || threads != null || verify || noVerify) {
+                throw new UsageError("--algo, --bs, --threads, --verify and --no-verify need --zfile");
+            }
+            return o;
+        }
+        if (verify && noVerify) {
+            throw new UsageError("--verify and --no-verify exclude each other");
+        }
+        ZFileOptions.Algorithm al = switch (algo == null ? "lz4" : algo) {
+            case "lz4" -> ZFileOptions.Algorithm.LZ4;
+            case "zstd" -> ZFileOptions.Algorithm.ZSTD;
+            case "lz4-native" -> ZFileOptions.Algorithm.LZ4_NATIVE;
+            default -> throw new UsageError("--algo must be lz4, zstd or lz4-native, not '" + algo + "'");
+        };
+        long kib = bs == null ? 4 : size(bs);
+        if (kib < 4 || kib > 64 || Long.bitCount(kib) != 1) {
+            throw new UsageError("--bs is in KiB: 4, 8, 16, 32 or 64, not " + bs);
+        }
+        long n = threads == null ? Runtime.getRuntime().availableProcessors() : size(threads);
+        if (n < 1 || n > 256) {
+            throw new UsageError("--threads must be from 1 to 256");
+        }
+        return o.withZFile(new ZFileOptions(al, (int) kib * 1024, !noVerify, true, (int) n));
     }
 
     static final class Commit implements Command {
         public String name() { return "commit"; }
 
-        public String usage() { return "commit [--uuid U] [--parent U] [--tag TEXT] DATA INDEX OUT   seal the writable layer into a new committed blob"; }
+        public String usage() { return "commit [--zfile [--algo lz4|zstd] [--bs KiB] [--verify|--no-verify] [--threads N]] [--uuid U] [--parent U] [--tag TEXT] DATA INDEX OUT   commit the writable layer into a new blob (ZFile: like overlaybd-commit -z)"; }
 
         public int run(List<String> argv, PrintStream out, PrintStream err) throws UsageError {
             Args a = new Args(argv);
@@ -144,7 +173,7 @@ final class LayerCommands {
     static final class Merge implements Command {
         public String name() { return "merge"; }
 
-        public String usage() { return "merge -o OUT [--uuid U] [--parent U] [--tag TEXT] FILE...   squash read-only layers (lowest first) into one"; }
+        public String usage() { return "merge -o OUT [--zfile ...] [--uuid U] [--parent U] [--tag TEXT] FILE...   squash read-only layers (lowest first) into one"; }
 
         public int run(List<String> argv, PrintStream out, PrintStream err) throws UsageError {
             Args a = new Args(argv);

@@ -46,8 +46,14 @@ class LayerCommandsTest {
         assertEquals(0, obd("write", d2, i2, "0", aligned.toString()).code());
         System.arraycopy(p, 0, model, 0, 4096 * 19);
         assertEquals(0, obd("seal", d2, i2).code());
+        Path cz = t.resolve("a.zfile"); // the same layer committed into a ZFile reads the same
+        assertEquals(0, obd("commit", "--zfile", "--algo", "zstd", "--bs", "16", d, i, cz.toString()).code());
+        MainTest.Result zi = obd("info", cz.toString());
+        assertTrue(zi.out().contains("zfile") || zi.out().contains("ZFile"), zi.out());
+        assertEquals(2, obd("commit", "--bs", "16", d, i, t.resolve("x").toString()).code(), "--bs needs --zfile");
+        assertEquals(2, obd("commit", "--zfile", "--bs", "3", d, i, t.resolve("x").toString()).code(), "bad --bs");
         Path m = t.resolve("m.lsmt");
-        assertEquals(0, obd("merge", "-o", m.toString(), c.toString(), d2).code());
+        assertEquals(0, obd("merge", "-o", m.toString(), cz.toString(), d2).code());
         Path flat = t.resolve("flat.img");
         assertEquals(0, obd("flatten", "-o", flat.toString(), m.toString()).code());
         assertArrayEquals(model, Files.readAllBytes(flat));

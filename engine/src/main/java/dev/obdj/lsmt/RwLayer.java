@@ -195,8 +195,13 @@ public final class RwLayer implements AutoCloseable {
         }
     }
 
-    /** Current virtual size in bytes. */
+    /** Current virtual size in bytes: the header's, or more after writes past it. */
     public long virtualSize() { return virtualSize; }
+
+    /** Raises the in-memory virtual size to {@code end} (headers unchanged, as in the reference). */
+    void extendTo(long end) {
+        virtualSize = Math.max(virtualSize, end);
+    }
 
     public LsmtHeader dataHeader() { return dataHeader; }
 

@@ -102,12 +102,13 @@ public final class WritableStack implements AutoCloseable {
     public void write(long offset, MemorySegment src, long srcOffset, long length) {
         lock.writeLock().lock();
         try {
-            checkRange(offset, length);
+            checkWritable(offset, length);
             if (length == 0) {
                 return;
             }
             long first = offset & ~511L;
             long last = (offset + length + 511) & ~511L;
+            rw.extendTo(last);
             if (first == offset && last == offset + length) {
                 rw.write(offset >>> 9, src.asSlice(srcOffset, length));
                 return;
@@ -136,9 +137,10 @@ public final class WritableStack implements AutoCloseable {
     public void discard(long offset, long length) {
         lock.writeLock().lock();
         try {
-            checkRange(offset, length);
+            checkWritable(offset, length);
             long first = (offset + 511) & ~511L;
             long last = (offset + length) & ~511L;
+            rw.extendTo((offset + length + 511) & ~511L);
             if (last > first) {
                 rw.discard(first >>> 9, (last - first) >>> 9);
             }
@@ -187,6 +189,17 @@ public final class WritableStack implements AutoCloseable {
             return action.get();
         } finally {
             lock.writeLock().unlock();
+        }
+    }
+
+    /**
+     * Writes may go past the virtual size, as in the reference: the in-memory size grows, the
+     * headers keep theirs (so a commit records the old size) until {@link #grow} rewrites them.
+     */
+    private void checkWritable(long offset, long length) {
+        long max = SegmentMapping.MAX_OFFSET << 9;
+        if (offset < 0 || length < 0 || offset > max || length > max - offset) {
+            throw new UsageException("range of " + length + " bytes at offset " + offset + " is outside what LSMT can address");
         }
     }
 
