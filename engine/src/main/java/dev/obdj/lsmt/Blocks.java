@@ -24,4 +24,19 @@ final class Blocks {
         src.read(pos, copy, 0, len);
         return copy;
     }
+
+    /**
+     * The header block at offset 0: the file must hold at least 4096 bytes and start with the
+     * LSMT magic. Flag checks are the caller's (they differ by file kind).
+     */
+    static LsmtHeader header(ByteSource src, Arena scratch) {
+        if (src.size() < LsmtHeader.BLOCK) {
+            throw new FormatException(src.name(), 0, "file size", "at least 4096 bytes (header)", src.size() + " bytes");
+        }
+        MemorySegment b = read(src, 0, LsmtHeader.BLOCK, scratch, "header");
+        if (!LsmtHeader.hasMagic(b)) {
+            throw new FormatException(src.name(), 0, "header.magic", "LSMT magic0/magic1", "other bytes");
+        }
+        return LsmtHeader.decode(b);
+    }
 }

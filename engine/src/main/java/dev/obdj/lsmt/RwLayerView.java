@@ -35,14 +35,7 @@ public final class RwLayerView implements AutoCloseable {
     public static RwLayerView open(ByteSource data, ByteSource indexFile) {
         try (Arena scratch = Arena.ofConfined()) {
             String dn = data.name();
-            if (data.size() < LsmtHeader.BLOCK) {
-                throw new FormatException(dn, 0, "file size", "at least 4096 bytes (header)", data.size() + " bytes");
-            }
-            MemorySegment dh = Blocks.read(data, 0, LsmtHeader.BLOCK, scratch, "header");
-            if (!LsmtHeader.hasMagic(dh)) {
-                throw new FormatException(dn, 0, "header.magic", "LSMT magic0/magic1", "other bytes");
-            }
-            LsmtHeader dataHeader = LsmtHeader.decode(dh);
+            LsmtHeader dataHeader = Blocks.header(data, scratch);
             if (!dataHeader.isHeader()) {
                 throw new FormatException(dn, LsmtHeader.OFF_FLAGS, "header.flags.is_header", "bit 0 set",
                         "0x" + Integer.toHexString(dataHeader.flags()));
@@ -56,14 +49,7 @@ public final class RwLayerView implements AutoCloseable {
             }
             String in = indexFile.name();
             long isz = indexFile.size();
-            if (isz < LsmtHeader.BLOCK) {
-                throw new FormatException(in, 0, "file size", "at least 4096 bytes (header)", isz + " bytes");
-            }
-            MemorySegment ih = Blocks.read(indexFile, 0, LsmtHeader.BLOCK, scratch, "header");
-            if (!LsmtHeader.hasMagic(ih)) {
-                throw new FormatException(in, 0, "header.magic", "LSMT magic0/magic1", "other bytes");
-            }
-            LsmtHeader indexHeader = LsmtHeader.decode(ih);
+            LsmtHeader indexHeader = Blocks.header(indexFile, scratch);
             String f = "0x" + Integer.toHexString(indexHeader.flags());
             if (!indexHeader.isHeader()) {
                 throw new FormatException(in, LsmtHeader.OFF_FLAGS, "header.flags.is_header", "bit 0 set", f);

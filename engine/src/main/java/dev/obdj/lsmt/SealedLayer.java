@@ -37,14 +37,7 @@ public final class SealedLayer implements AutoCloseable {
         String name = source.name();
         long size = source.size();
         try (Arena scratch = Arena.ofConfined()) {
-            if (size < LsmtHeader.BLOCK) {
-                throw new FormatException(name, 0, "file size", "at least 4096 bytes (header)", size + " bytes");
-            }
-            MemorySegment hb = Blocks.read(source, 0, LsmtHeader.BLOCK, scratch, "header");
-            if (!LsmtHeader.hasMagic(hb)) {
-                throw new FormatException(name, 0, "header.magic", "LSMT magic0/magic1", "other bytes");
-            }
-            LsmtHeader header = LsmtHeader.decode(hb);
+            LsmtHeader header = Blocks.header(source, scratch);
             if (!header.isHeader()) {
                 throw flags(name, 0, "header.flags.is_header", "bit 0 set", header.flags());
             }
