@@ -43,6 +43,8 @@ public final class AnchorData {
     public static final int B5_ENTRIES = 999_936;
     /** B5: an entry count the reference refuses to open. */
     public static final int B5_BIG_ENTRIES = 2_000_000;
+    /** B5 recipe with few entries: a layer to open once so one-time JVM costs are paid before measuring. */
+    public static final int B5_TINY_ENTRIES = 256;
 
     private AnchorData() {}
 
