@@ -20,6 +20,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
+import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.channels.FileChannel;
 import java.nio.file.Path;
@@ -40,8 +41,10 @@ import java.util.concurrent.TimeUnit;
  * reference's runs were fresh processes; {@code -wi 20 -i 20} gives the warm (JIT-compiled)
  * figure. The file is read once in setup, so its pages are in the page cache (warm cache).
  *
- * <p>Baseline in the same run: {@code mapAndScan} maps the file and reads the lo word of every
- * index entry, with no checks: the floor for any open that looks at the whole index.
+ * <p>Baselines in the same run, both with no checks at all: {@code mapAndScan} maps the file with
+ * FFM and reads the lo word of every index entry (the floor for an open that looks at the whole
+ * index in place); {@code preadAndScan} does the same through plain NIO reads into a direct
+ * buffer, which shows how much of a fresh JVM's first open is FFM's one-time bootstrap.
  */
 @BenchmarkMode(Mode.SingleShotTime)
 @OutputTimeUnit(TimeUnit.MILLISECONDS)
@@ -98,6 +101,43 @@ public class LayerOpenBenchmark {
                 sum += m.get(LE, indexOffset + (i << 4));
             }
             return sum;
+        }
+    }
+
+    /**
+     * Baseline without FFM: pread the trailer and the index in 1 MiB pieces into a direct
+     * ByteBuffer (classes the JDK's default CDS archive already holds) and sum the lo words.
+     */
+    @Benchmark
+    public long preadAndScan() throws IOException {
+        try (FileChannel ch = FileChannel.open(file, StandardOpenOption.READ)) {
+            ByteBuffer b = ByteBuffer.allocateDirect(1 << 20).order(ByteOrder.LITTLE_ENDIAN);
+            long size = ch.size();
+            b.limit(4096);
+            readFully(ch, b, size - 4096);
+            long indexOffset = b.getLong(32);
+            long n = b.getLong(40);
+            long sum = 0;
+            for (long done = 0; done < n; ) {
+                int cnt = (int) Math.min(n - done, b.capacity() / 16);
+                b.clear().limit(cnt * 16);
+                readFully(ch, b, indexOffset + done * 16);
+                for (int j = 0; j < cnt; j++) {
+                    sum += b.getLong(j << 4);
+                }
+                done += cnt;
+            }
+            return sum;
+        }
+    }
+
+    private static void readFully(FileChannel ch, ByteBuffer b, long pos) throws IOException {
+        while (b.hasRemaining()) {
+            int r = ch.read(b, pos);
+            if (r < 0) {
+                throw new IOException("unexpected end of file");
+            }
+            pos += r;
         }
     }
 }
