@@ -1,6 +1,7 @@
 package dev.obdj.lsmt;
 
 import dev.obdj.io.ByteSource;
+import dev.obdj.io.Le;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -17,12 +18,25 @@ final class Entries {
 
     private Entries() {}
 
+    /** A separate small method so the JIT compiles it after a few chunks, not at the end of the loop. */
+    private static void visit(Visitor v, long base, long[] words, int cnt) {
+        for (int j = 0; j < cnt; j++) {
+            v.accept(base + j, words[2 * j], words[2 * j + 1]);
+        }
+    }
+
     static void forEach(ByteSource source, long indexOffset, long n, Visitor v) {
         MemorySegment mapped = source.segment();
         if (mapped != null) {
+            // Bulk-copy chunks into a small array and visit from there: in a fresh JVM the open of
+            // a large index runs before the JIT has compiled anything, and one copy per chunk plus
+            // plain array loads cost far less there than one VarHandle access per word.
             MemorySegment idx = mapped.asSlice(indexOffset, n * SegmentMapping.BYTES);
-            for (long i = 0; i < n; i++) {
-                v.accept(i, SegmentMapping.lo(idx, i), SegmentMapping.hi(idx, i));
+            long[] words = new long[2 * (int) Math.min(CHUNK, Math.max(1, n))];
+            for (long base = 0; base < n; base += CHUNK) {
+                int cnt = (int) Math.min(CHUNK, n - base);
+                MemorySegment.copy(idx, Le.LONG, base * SegmentMapping.BYTES, words, 0, 2 * cnt);
+                visit(v, base, words, cnt);
             }
             return;
         }
