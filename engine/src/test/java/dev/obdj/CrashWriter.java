@@ -9,7 +9,8 @@ import java.util.Random;
 /**
  * The child process of {@link CrashSafetyTest}: replays a deterministic operation stream on a
  * writable layer, flushing every few operations and printing {@code ACK k} once operations
- * {@code 0..k} are durable, until it is killed.
+ * {@code 0..k} are durable, until it is killed. The acknowledgements go to a file with one
+ * unbuffered write each, so none is lost with the process (a pipe loses what is unread).
  */
 public final class CrashWriter {
     static final long VSIZE = 4L << 20;
@@ -32,7 +33,8 @@ public final class CrashWriter {
     public static void main(String[] args) throws Exception {
         Path data = Path.of(args[0]), index = Path.of(args[1]);
         long seed = Long.parseLong(args[2]);
-        try (Image img = Image.openWritable(List.of(), data, index)) {
+        try (Image img = Image.openWritable(List.of(), data, index);
+             java.io.FileOutputStream ack = new java.io.FileOutputStream(args[3])) {
             System.out.println("READY");
             System.out.flush();
             for (int k = 0; k < 1_000_000; k++) {
@@ -44,8 +46,7 @@ public final class CrashWriter {
                 }
                 if (o.flushAfter()) {
                     img.flush();
-                    System.out.println("ACK " + k);
-                    System.out.flush();
+                    ack.write((k + "\n").getBytes(java.nio.charset.StandardCharsets.US_ASCII));
                 }
             }
         }

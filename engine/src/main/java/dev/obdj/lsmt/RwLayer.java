@@ -23,8 +23,9 @@ import java.nio.file.StandardOpenOption;
  * A writable (RW) LSMT layer on disk: a data file (4 KiB header, then write payloads appended at
  * EOF) and an index file (4 KiB header, then one 16-byte entry per write piece or discard).
  *
- * <p>Durability: payloads are written to the data file at once; their index entries are kept in
- * memory and appended in batches, always after the data they point to has been forced to disk.
+ * <p>Durability: payloads are staged in memory and appended to the data file in 1 MiB writes;
+ * their index entries are kept in memory and appended in batches, always after the data they
+ * point to has been written and forced to disk.
  * {@link #flush()} forces the data, appends the pending entries and forces the index, so every
  * write that returned before {@code flush()} survives a crash of the process or the machine.
  * Writes not yet flushed may be lost, but never leave an entry pointing at data that is not on
@@ -38,6 +39,8 @@ public final class RwLayer implements AutoCloseable {
     public static final int MAX_IO_SECTORS = 8192;
     /** Index entries kept in memory before a batch append (1 MiB). */
     private static final int PENDING_MAX = 65536;
+    /** Write payloads staged in memory and appended to the data file in one write (1 MiB). */
+    private static final int STAGE_BYTES = 1 << 20;
     private static final System.Logger LOG = System.getLogger(RwLayer.class.getName());
 
     private final Path dataPath;
@@ -54,6 +57,8 @@ public final class RwLayer implements AutoCloseable {
     private long virtualSize;
     private final Arena arena = Arena.ofShared();
     private final MemorySegment pending = arena.allocate((long) PENDING_MAX * SegmentMapping.BYTES, 8);
+    private final MemorySegment stage = arena.allocate(STAGE_BYTES, 4096);
+    private long fileEnd; // data bytes in the file; [fileEnd, dataEnd) sit in the stage
     private int pendingCount;
     private boolean dirtyData;
     private boolean closed;
@@ -100,6 +105,7 @@ public final class RwLayer implements AutoCloseable {
                 d.write(ByteBuffer.allocate(1), LsmtHeader.BLOCK + virtualSize - 1); // sparse to vsize + 4096
             }
             l.dataEnd = LsmtHeader.BLOCK;
+            l.fileEnd = LsmtHeader.BLOCK;
             l.indexEnd = LsmtHeader.BLOCK;
             l.virtualSize = virtualSize;
             d.force(true);
@@ -145,6 +151,7 @@ public final class RwLayer implements AutoCloseable {
                 l.sparse = view.dataHeader().isSparse();
             }
             l.dataEnd = dsz;
+            l.fileEnd = dsz;
             l.indexEnd = i.size();
             return l;
         } catch (IOException e) {
@@ -236,8 +243,17 @@ public final class RwLayer implements AutoCloseable {
             for (long done = 0; done < sectors; ) {
                 int n = (int) Math.min(MAX_IO_SECTORS, sectors - done);
                 long mo = dataEnd / 512;
-                writeFully(data, src.asSlice(done * 512, (long) n * 512).asByteBuffer(), dataEnd);
-                dataEnd += (long) n * 512;
+                long bytes = (long) n * 512;
+                if (dataEnd - fileEnd + bytes > STAGE_BYTES) {
+                    drainStage();
+                }
+                if (bytes > STAGE_BYTES) {
+                    writeFully(data, src.asSlice(done * 512, bytes).asByteBuffer(), dataEnd);
+                    fileEnd = dataEnd + bytes;
+                } else {
+                    MemorySegment.copy(src, done * 512, stage, dataEnd - fileEnd, bytes);
+                }
+                dataEnd += bytes;
                 dirtyData = true;
                 append(SegmentMapping.lo(sector + done, n), SegmentMapping.hi(mo, false, 0));
                 done += n;
@@ -278,9 +294,18 @@ public final class RwLayer implements AutoCloseable {
         SegmentMapping.put(pending, pendingCount++, lo, hi);
     }
 
-    /** Forces the data, then appends pending entries (and forces the index when asked). */
+    /** Appends the staged payloads to the data file. */
+    private void drainStage() throws IOException {
+        if (dataEnd > fileEnd) {
+            writeFully(data, stage.asSlice(0, dataEnd - fileEnd).asByteBuffer(), fileEnd);
+            fileEnd = dataEnd;
+        }
+    }
+
+    /** Writes and forces the data, then appends pending entries (and forces the index when asked). */
     private void appendPending(boolean forceIndex) {
         try {
+            drainStage();
             if (dirtyData) {
                 data.force(false);
                 dirtyData = false;
@@ -338,6 +363,11 @@ public final class RwLayer implements AutoCloseable {
     public long commit(WritableByteChannel out, String outName, String uuid, String parentUuid, byte[] userTag,
                        ProgressListener progress) {
         ensureOpen();
+        try {
+            drainStage();
+        } catch (IOException e) {
+            throw new StorageException(dataPath.toString(), "write at " + fileEnd, e);
+        }
         try (MappingTable t = live.toTable()) {
             String parent = parentUuid != null ? parentUuid : dataHeader.parentUuid();
             return BlobWriter.write(t, new ByteSource[] {dataSource},
@@ -370,6 +400,7 @@ public final class RwLayer implements AutoCloseable {
             trailer.encode(buf.asSlice(bytes, LsmtHeader.BLOCK));
             writeFully(data, buf.asByteBuffer(), dataEnd);
             dataEnd += buf.byteSize();
+            fileEnd = dataEnd;
             data.force(true);
         } catch (IOException e) {
             throw new StorageException(dataPath.toString(), "seal", e);
@@ -379,7 +410,13 @@ public final class RwLayer implements AutoCloseable {
 
     /** Reads {@code length} bytes of the data file at byte {@code position}. */
     void readData(long position, MemorySegment dst, long dstOffset, long length) {
-        dataSource.read(position, dst, dstOffset, length);
+        long inFile = Math.max(0, Math.min(length, fileEnd - position));
+        if (inFile > 0) {
+            dataSource.read(position, dst, dstOffset, inFile);
+        }
+        if (inFile < length) { // the rest is still staged
+            MemorySegment.copy(stage, position + inFile - fileEnd, dst, dstOffset + inFile, length - inFile);
+        }
     }
 
     private void ensureOpen() {
