@@ -208,6 +208,8 @@ public final class RegistryClient implements AutoCloseable {
             boolean sameHost = sameOrigin(uri, origin);
             String auth = sameHost ? authorization(repo) : null;
             HttpRequest.Builder rb = HttpRequest.newBuilder(uri).GET().timeout(settings.timeout())
+                    .version(settings.http2() && "https".equalsIgnoreCase(uri.getScheme()) ? HttpClient.Version.HTTP_2
+                            : HttpClient.Version.HTTP_1_1) // no h2c upgrade dance on cleartext
                     .header("Range", "bytes=" + offset + "-" + (offset + len - 1))
                     .header("User-Agent", userAgent);
             if (auth != null) rb.header("Authorization", auth);
