@@ -1,5 +1,8 @@
 package dev.obdj;
 
+import dev.obdj.config.GlobalConfig;
+import dev.obdj.config.ImageConfig;
+import dev.obdj.config.ImageSources;
 import dev.obdj.io.ByteSource;
 import dev.obdj.io.ByteSources;
 import dev.obdj.lsmt.LayerStack;
@@ -38,10 +41,81 @@ import java.util.Objects;
 public final class Image implements AutoCloseable {
     private final LayerStack stack;       // read-only images
     private final WritableStack writable; // images with a writable top
+    private final ImageSources sources;   // images opened from a config: prefetch, trace, cache, client
 
     private Image(LayerStack stack, WritableStack writable) {
+        this(stack, writable, null);
+    }
+
+    private Image(LayerStack stack, WritableStack writable, ImageSources sources) {
         this.stack = stack;
         this.writable = writable;
+        this.sources = sources;
+    }
+
+    /**
+     * Opens the image an overlaybd {@code config.v1.json} describes, read-only (its upper layer, if
+     * any, read on top): local layers are mapped, layers given by digest are read on demand from
+     * {@code repoBlobUrl} through the cache that {@code global} sets up, a trace is recorded or
+     * replayed as configured, and {@code resultFile} receives {@code success} or {@code failed:<reason>}.
+     * See docs/REGISTRY.md.
+     */
+    public static Image open(ImageConfig config, GlobalConfig global) {
+        return open(ImageSources.open(config, global, null), false);
+    }
+
+    /** As {@link #open(ImageConfig, GlobalConfig)} with the config's upper layer writable (it must have one). */
+    public static Image openWritable(ImageConfig config, GlobalConfig global) {
+        if (!config.hasUpper()) {
+            throw new UsageException(config.source() + ": no upper layer (upper.index and upper.data) to write to");
+        }
+        return open(ImageSources.open(config, global, null), true);
+    }
+
+    /**
+     * Builds the image on sources opened by {@link ImageSources#open}; the image owns them from here
+     * on, also when this fails. Starts the trace replay once the image is open.
+     */
+    public static Image open(ImageSources src, boolean writable) {
+        ImageConfig config = src.config();
+        ImageConfig.Upper up = config.upper();
+        Image img;
+        try {
+            if (writable) {
+                LayerStack lowers = src.lowers().isEmpty() ? null : LayerStack.open(src.lowers(), null, null);
+                try {
+                    img = new Image(null, new WritableStack(lowers, RwLayer.open(up.data(), up.index())), src);
+                } catch (RuntimeException e) {
+                    if (lowers != null) lowers.close();
+                    throw e;
+                }
+            } else {
+                ByteSource data = null, index = null;
+                try {
+                    if (up != null) {
+                        data = ByteSources.open(up.data());
+                        index = ByteSources.open(up.index());
+                    }
+                } catch (RuntimeException e) {
+                    src.lowers().forEach(ByteSource::close);
+                    if (data != null) data.close();
+                    throw e;
+                }
+                img = new Image(LayerStack.open(src.lowers(), data, index), null, src);
+            }
+        } catch (RuntimeException e) {
+            src.close();
+            config.writeResult(e.getMessage());
+            throw e;
+        }
+        src.startPrefetch();
+        config.writeResult(null);
+        return img;
+    }
+
+    /** What opened an image from a config (cache, client, prefetch, trace), or null for images opened from files. */
+    public ImageSources sources() {
+        return sources;
     }
 
     /** Opens read-only layers, {@code layers.get(0)} being the lowest. */
@@ -195,6 +269,9 @@ public final class Image implements AutoCloseable {
 
     @Override
     public void close() {
+        if (sources != null) {
+            sources.close(); // stops prefetch workers before their sources go away
+        }
         if (stack != null) {
             stack.close();
         } else {

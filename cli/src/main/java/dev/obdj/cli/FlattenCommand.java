@@ -27,13 +27,18 @@ final class FlattenCommand implements Command {
     public String name() { return "flatten"; }
 
     @Override
-    public String usage() { return "flatten -o OUT [--rw DATA INDEX] [FILE ...]   merged disk of FILEs (lowest first) and the RW pair on top, sparse"; }
+    public String usage() {
+        return "flatten -o OUT ([--rw DATA INDEX] [FILE ...] | --config config.v1.json " + ConfigOptions.USAGE
+                + ")   merged disk of FILEs (lowest first) and the RW pair on top, or of an image config (registry layers too), sparse";
+    }
 
     @Override
     public int run(List<String> argv, PrintStream out, PrintStream err) throws UsageError {
         Args a = new Args(argv);
         String o = a.value("-o");
         String[] rw = a.pair("--rw");
+        String config = a.value("--config");
+        ConfigOptions options = ConfigOptions.take(a);
         List<Path> files = new ArrayList<>();
         for (String f : a.positionals()) {
             files.add(Path.of(f));
@@ -41,11 +46,15 @@ final class FlattenCommand implements Command {
         if (o == null) {
             throw new UsageError("-o OUT is required");
         }
-        if (files.isEmpty() && rw == null) {
-            throw new UsageError("give at least one layer FILE or --rw DATA INDEX");
+        if (config != null && (!files.isEmpty() || rw != null)) {
+            throw new UsageError("--config and FILE.../--rw are two ways to give the image: pick one");
+        }
+        if (files.isEmpty() && rw == null && config == null) {
+            throw new UsageError("give at least one layer FILE, --rw DATA INDEX or --config config.v1.json");
         }
         Path outPath = Path.of(o);
-        try (Image img = rw == null ? Image.open(files) : Image.open(files, Path.of(rw[0]), Path.of(rw[1]))) {
+        try (Image img = config != null ? options.open(Path.of(config), false)
+                : rw == null ? Image.open(files) : Image.open(files, Path.of(rw[0]), Path.of(rw[1]))) {
             Progress p = new Progress(err, "flatten");
             flatten(img, outPath, p);
             p.done(img.size());

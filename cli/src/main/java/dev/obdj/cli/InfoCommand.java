@@ -14,13 +14,23 @@ final class InfoCommand implements Command {
     public String name() { return "info"; }
 
     @Override
-    public String usage() { return "info FILE [--json]   header/trailer fields, flags, index entries, allocated and zeroed bytes (ZFile headers too)"; }
+    public String usage() {
+        return "info (FILE | --config config.v1.json " + ConfigOptions.USAGE
+                + ") [--json]   header/trailer fields, flags, index entries, allocated and zeroed bytes (ZFile headers too); for a config, its layers";
+    }
 
     @Override
     public int run(List<String> argv, PrintStream out, PrintStream err) throws UsageError {
         Args a = new Args(argv);
         boolean json = a.flag("--json");
+        String config = a.value("--config");
+        ConfigOptions options = ConfigOptions.take(a);
         List<String> files = a.positionals();
+        if (config != null) {
+            if (!files.isEmpty()) throw new UsageError("--config and FILE are two ways to name what to describe: pick one");
+            out.println(ConfigInfo.describe(Path.of(config), options, json));
+            return 0;
+        }
         if (files.size() != 1) {
             throw new UsageError("expected exactly one FILE");
         }

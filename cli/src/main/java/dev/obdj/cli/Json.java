@@ -6,8 +6,23 @@ final class Json {
     private boolean first = true;
 
     void begin() {
+        if (!first) {
+            sb.append(',');
+        }
         sb.append('{');
         first = true;
+    }
+
+    /** Starts an array member; its elements are objects opened with {@link #begin()}. */
+    void array(String name) {
+        key(name);
+        sb.append('[');
+        first = true;
+    }
+
+    void endArray() {
+        sb.append(']');
+        first = false;
     }
 
     void object(String name) {

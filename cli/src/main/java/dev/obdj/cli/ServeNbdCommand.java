@@ -1,7 +1,6 @@
 package dev.obdj.cli;
 
 import dev.obdj.Image;
-import dev.obdj.nbd.ImageConfig;
 import dev.obdj.nbd.NbdExport;
 import dev.obdj.nbd.NbdServer;
 
@@ -30,14 +29,19 @@ final class ServeNbdCommand implements Command {
 
     @Override
     public String usage() {
-        return "serve-nbd [--socket PATH] [--tcp 127.0.0.1:PORT] [--read-only] [--name NAME] [--config config.v1.json | [--rw DATA INDEX] FILE ...] [--export NAME=SPEC ...]   serve over NBD until SIGINT/SIGTERM";
+        return "serve-nbd [--socket PATH] [--tcp 127.0.0.1:PORT] [--read-only] [--name NAME] [--config config.v1.json " + ConfigOptions.USAGE + " | [--rw DATA INDEX] FILE ...] [--export NAME=SPEC ...]   serve over NBD until SIGINT/SIGTERM";
     }
 
     /** One export as given on the command line. */
     record Spec(String name, Path config, List<Path> lowers, Path rwData, Path rwIndex) {
         Image open(boolean readOnly) {
+            return open(readOnly, new ConfigOptions(null, null, null));
+        }
+
+        Image open(boolean readOnly, ConfigOptions options) {
             if (config != null) {
-                return ImageConfig.read(config).open(readOnly);
+                boolean writable = !readOnly && dev.obdj.config.ImageConfig.read(config).hasUpper();
+                return options.open(config, writable);
             }
             if (rwData == null) {
                 return Image.open(lowers);
@@ -128,6 +132,7 @@ final class ServeNbdCommand implements Command {
         boolean readOnly = a.flag("--read-only");
         String defaultName = a.value("--name");
         String config = a.value("--config");
+        ConfigOptions options = ConfigOptions.take(a);
         String[] rw = a.pair("--rw");
         List<Spec> specs = new ArrayList<>();
         for (String e; (e = a.value("--export")) != null; ) {
@@ -165,7 +170,7 @@ final class ServeNbdCommand implements Command {
             for (Spec s : specs) {
                 String what = s.config() != null ? s.config().toString()
                         : s.lowers().size() + " layer(s)" + (s.rwData() != null ? " + " + s.rwData() : "");
-                exports.add(new NbdExport(s.name(), what, s.open(readOnly), readOnly));
+                exports.add(new NbdExport(s.name(), what, s.open(readOnly, options), readOnly));
             }
             server = new NbdServer(exports, NbdServer.Options.DEFAULTS);
         } catch (RuntimeException e) {

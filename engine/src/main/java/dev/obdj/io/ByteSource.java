@@ -39,6 +39,15 @@ public interface ByteSource extends AutoCloseable {
         return null;
     }
 
+    /**
+     * Drops any cached copy of {@code [position, position+length)} so the next read fetches it
+     * again from where the bytes really live (a registry blob's cache). Called when bytes fail a
+     * check (a ZFile block CRC). Returns true when a later read may see different bytes.
+     */
+    default boolean evict(long position, long length) {
+        return false;
+    }
+
     /** Releases the mapping or file handles. Reads after close fail. */
     @Override
     void close();

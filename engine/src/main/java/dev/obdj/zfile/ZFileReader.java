@@ -19,7 +19,9 @@ import java.nio.ByteBuffer;
  * the original size, and every stored block size against the block size. Each failure is a
  * {@link FormatException} naming the field, raised before any allocation sized by that field.
  *
- * <p>Reads verify each block's CRC when the file carries them, before decoding. A CRC mismatch or a
+ * <p>Reads verify each block's CRC when the file carries them, before decoding. When the source can
+ * {@linkplain ByteSource#evict evict} a cached copy (a registry blob), a mismatch evicts the block's
+ * bytes and reads them once more before failing. A CRC mismatch or a
  * decoder failure is a {@link FormatException} naming the block number and its byte offset; the
  * destination from that block on is zeroed, so nothing past the failure is passed on as data.
  * Blocks whose compressed size plus CRC exceeds 64 KiB, which the reference cannot read, read fine.
@@ -392,7 +394,16 @@ public final class ZFileReader implements ByteSource {
             srcSeg = t.stagedSeg;
             srcSegOff = 0;
             if (crc) {
-                verify(b, off, payload, t.staged, 0, t.stagedSeg.get(Le.INT, payload));
+                try {
+                    verify(b, off, payload, t.staged, 0, t.stagedSeg.get(Le.INT, payload));
+                } catch (FormatException e) {
+                    // A cached copy may be bad (a registry blob's cache): drop it and fetch once more.
+                    if (!file.evict(off, stored)) {
+                        throw e;
+                    }
+                    file.read(off, t.stagedSeg, 0, stored);
+                    verify(b, off, payload, t.staged, 0, t.stagedSeg.get(Le.INT, payload));
+                }
                 t.staged.clear(); // the codecs check absolute ranges against the limit
             }
         }

@@ -1,4 +1,4 @@
-package dev.obdj.nbd;
+package dev.obdj.config;
 
 import java.util.ArrayList;
 import java.util.LinkedHashMap;
@@ -11,18 +11,18 @@ import java.util.Map;
  * {@code true}/{@code false}/{@code null} themselves. Nesting is capped so hostile input cannot
  * overflow the stack.
  */
-final class MiniJson {
+public final class Json {
     private static final int MAX_DEPTH = 256;
     private final String s;
     private int i;
 
-    private MiniJson(String s) {
+    private Json(String s) {
         this.s = s;
     }
 
     /** Parses one JSON value (surrounding whitespace allowed). */
-    static Object parse(String text) {
-        MiniJson p = new MiniJson(text);
+    public static Object parse(String text) {
+        Json p = new Json(text);
         p.ws();
         Object v = p.value(0);
         p.ws();

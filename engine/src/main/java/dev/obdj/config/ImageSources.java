@@ -1,0 +1,203 @@
+package dev.obdj.config;
+
+import dev.obdj.UsageException;
+import dev.obdj.io.ByteSource;
+import dev.obdj.io.MappedFile;
+import dev.obdj.io.TarPayload;
+import dev.obdj.prefetch.Prefetcher;
+import dev.obdj.prefetch.Trace;
+import dev.obdj.prefetch.TraceRecorder;
+import dev.obdj.registry.BlobCache;
+import dev.obdj.registry.RegistryClient;
+import dev.obdj.registry.RemoteBlob;
+import dev.obdj.zfile.ZFileReader;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.logging.Logger;
+
+/**
+ * The layer sources of an image config, opened as the reference opens them (FORMAT-NOTES §6.1):
+ * per lower, the first existing local candidate ({@code file}, then {@code dir/overlaybd.commit},
+ * {@code dir/.commit}, {@code dir/overlaybd.sealed}), else the registry blob
+ * {@code repoBlobUrl/digest} through the cache; then the tar check, the ZFile check, and the trace
+ * wrapper. {@link dev.obdj.Image#open(ImageSources, boolean)} builds the image on them; the image
+ * then owns the sources and closes this object (prefetch workers, trace, cache, HTTP client) first.
+ */
+public final class ImageSources implements AutoCloseable {
+    private static final Logger LOG = Logger.getLogger("dev.obdj.config");
+
+    private final ImageConfig config;
+    private final GlobalConfig global;
+    private final List<ByteSource> lowers;
+    private final List<RemoteBlob> remotes;
+    private final RegistryClient client;
+    private final boolean ownsClient;
+    private final BlobCache cache;
+    private final TraceRecorder recorder;
+    private final List<Trace.Record> replay;
+    private Prefetcher prefetcher;
+
+    private ImageSources(ImageConfig config, GlobalConfig global, List<ByteSource> lowers, List<RemoteBlob> remotes,
+                         RegistryClient client, boolean ownsClient, BlobCache cache, TraceRecorder recorder,
+                         List<Trace.Record> replay) {
+        this.config = config;
+        this.global = global;
+        this.lowers = lowers;
+        this.remotes = remotes;
+        this.client = client;
+        this.ownsClient = ownsClient;
+        this.cache = cache;
+        this.recorder = recorder;
+        this.replay = replay;
+    }
+
+    /**
+     * Opens the lowers of {@code config}.
+     *
+     * @param client the HTTP client for remote layers, or null to create one from {@code global}
+     *               when needed (then closed with this object)
+     */
+    public static ImageSources open(ImageConfig config, GlobalConfig global, RegistryClient client) {
+        List<ImageConfig.Lower> lowerCfg = config.lowers();
+        ImageConfig.Lower accel = null;
+        if (config.accelerationLayer()) {
+            accel = lowerCfg.getLast();
+            lowerCfg = lowerCfg.subList(0, lowerCfg.size() - 1);
+        }
+        boolean ownsClient = false;
+        BlobCache cache = null;
+        List<ByteSource> sources = new ArrayList<>();
+        List<RemoteBlob> remotes = new ArrayList<>();
+        TraceRecorder recorder = null;
+        try {
+            for (int i = 0; i < lowerCfg.size(); i++) {
+                ImageConfig.Lower l = lowerCfg.get(i);
+                Path local = l.localFile();
+                ByteSource raw;
+                if (local != null) {
+                    raw = MappedFile.open(local);
+                } else {
+                    if (l.digest() == null) {
+                        throw new UsageException("lowers[" + i + "]: no local file (" + (l.file() != null ? l.file() : l.dir())
+                                + ") and no digest to fetch");
+                    }
+                    if (client == null) {
+                        client = RegistryClient.create(global);
+                        ownsClient = true;
+                    }
+                    if (cache == null && global.persistentCache()) {
+                        cache = BlobCache.open(global.cacheDir(), global.cacheSize(), global.refillSize());
+                    }
+                    String url = config.blobUrl(l.digest());
+                    if (global.p2p() != null) {
+                        String p = global.p2p();
+                        url = (p.endsWith("/") ? p : p + "/") + url;
+                    }
+                    RemoteBlob rb = RemoteBlob.open(client, url, l.digest(), l.size(), cache, global.refillSize(),
+                            global.http().memoryUnits());
+                    remotes.add(rb);
+                    raw = rb;
+                }
+                sources.add(layerView(raw));
+            }
+            List<Trace.Record> replay = null;
+            Path tracePath = config.recordTracePath();
+            if (accel != null) {
+                Path dir = accel.dir() != null ? accel.dir() : accel.file() != null ? accel.file().getParent() : null;
+                Path t = dir == null ? null : dir.resolve("trace");
+                if (t != null && Files.isRegularFile(t) && Trace.hasMagic(t)) {
+                    replay = Trace.read(t);
+                } else {
+                    LOG.info("acceleration layer without a trace at " + t + "; nothing to prefetch");
+                }
+            } else if (tracePath != null && Files.exists(tracePath)) {
+                long size = Files.size(tracePath);
+                if (size == 0) {
+                    recorder = TraceRecorder.start(tracePath);
+                    for (int i = 0; i < sources.size(); i++) {
+                        sources.set(i, recorder.wrap(sources.get(i), i));
+                    }
+                } else if (Trace.hasMagic(tracePath)) {
+                    replay = Trace.read(tracePath);
+                } else {
+                    LOG.warning(tracePath + ": a list of paths (dynamic prefetch) is not supported by obdj; ignored");
+                }
+            }
+            return new ImageSources(config, global, sources, remotes, client, ownsClient, cache, recorder, replay);
+        } catch (RuntimeException | IOException e) {
+            sources.forEach(ByteSource::close);
+            if (recorder != null) recorder.close();
+            if (cache != null) cache.close();
+            if (ownsClient) client.close();
+            config.writeResult(e.getMessage());
+            if (e instanceof IOException io) {
+                throw new dev.obdj.StorageException(String.valueOf(tracePathOf(config)), "open trace", io);
+            }
+            throw (RuntimeException) e;
+        }
+    }
+
+    private static Path tracePathOf(ImageConfig c) {
+        return c.recordTracePath();
+    }
+
+    /** Tar check, then ZFile check (§6.1 steps 2 and 3). Takes ownership of {@code raw}. */
+    public static ByteSource layerView(ByteSource raw) {
+        ByteSource s = raw;
+        try {
+            s = TarPayload.unwrap(raw);
+            if (ZFileReader.hasMagic(s)) {
+                return ZFileReader.open(s);
+            }
+            return s;
+        } catch (RuntimeException e) {
+            s.close();
+            throw e;
+        }
+    }
+
+    /** The config. */
+    public ImageConfig config() { return config; }
+
+    /** The lower sources (decompressed views), lowest first; the image takes ownership. */
+    public List<ByteSource> lowers() { return List.copyOf(lowers); }
+
+    /** The registry blobs among the lowers (their raw, compressed bytes). */
+    public List<RemoteBlob> remotes() { return List.copyOf(remotes); }
+
+    /** The HTTP client, or null when every layer is local. */
+    public RegistryClient client() { return client; }
+
+    /** The persistent cache, or null. */
+    public BlobCache cache() { return cache; }
+
+    /** The trace recorder (record mode), or null. */
+    public TraceRecorder recorder() { return recorder; }
+
+    /** The replay of a trace, once {@link #startPrefetch()} ran; null when there is no trace to replay. */
+    public synchronized Prefetcher prefetcher() { return prefetcher; }
+
+    /** Starts replaying the trace in the background (no-op without one). Called once the image is open. */
+    public synchronized void startPrefetch() {
+        if (replay != null && prefetcher == null) {
+            prefetcher = Prefetcher.start(replay, lowers, global.prefetchConcurrency());
+        }
+    }
+
+    /** Stops prefetching, writes a recorded trace, closes the cache and the client (not the layer sources). */
+    @Override
+    public void close() {
+        Prefetcher p;
+        synchronized (this) {
+            p = prefetcher;
+        }
+        if (p != null) p.close();
+        if (recorder != null) recorder.close();
+        if (cache != null) cache.close();
+        if (ownsClient && client != null) client.close();
+    }
+}
