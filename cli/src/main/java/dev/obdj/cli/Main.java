@@ -17,7 +17,8 @@ public final class Main {
 
     static Map<String, Command> commands() {
         Map<String, Command> m = new LinkedHashMap<>();
-        for (Command c : List.<Command>of(new DemoCommand(), new InfoCommand(), new FlattenCommand(), new ServeNbdCommand())) {
+        for (Command c : List.<Command>of(new DemoCommand(), new InfoCommand(), new FlattenCommand(), new ServeNbdCommand(),
+                new ServeTcmuCommand())) {
             m.put(c.name(), c);
         }
         for (Command c : LayerCommands.all()) {
