@@ -24,7 +24,7 @@ final class ServeTcmuCommand implements Command {
     @Override
     public String usage() {
         return "serve-tcmu --name NAME (--config config.v1.json | [--rw DATA INDEX] FILE ... | --attach [--teardown]) "
-                + "[--hba N] [--block-size 512|4096] [--workers N] [--read-only]   serve as a SCSI disk through TCMU until SIGTERM";
+                + "[--hba N] [--block-size 512|4096] [--workers N] [--read-only] [--cmd-timeout S]   serve as a SCSI disk through TCMU until SIGTERM";
     }
 
     /** Parsed arguments. */
@@ -41,6 +41,7 @@ final class ServeTcmuCommand implements Command {
         int hba = intValue(a.value("--hba"), 0, "--hba", 0, 1_000_000);
         int blockSize = intValue(a.value("--block-size"), 512, "--block-size", 512, 65536);
         int workers = intValue(a.value("--workers"), 4, "--workers", 0, 256);
+        int cmdTimeout = intValue(a.value("--cmd-timeout"), 0, "--cmd-timeout", 0, 86400);
         int diskTimeout = intValue(a.value("--disk-timeout"), 120, "--disk-timeout", 1, 3600);
         List<Path> files = new ArrayList<>();
         for (String f : a.positionals()) files.add(Path.of(f));
@@ -61,7 +62,7 @@ final class ServeTcmuCommand implements Command {
         }
         if (dc != null) dc.encode(); // length and character checks before anything is made
         return new Parsed(new TcmuServer.Options(name, hba, blockSize, workers, attach, teardown, readOnly,
-                diskTimeout * 1000L), dc);
+                cmdTimeout, diskTimeout * 1000L), dc);
     }
 
     private static int intValue(String v, int dflt, String flag, int min, int max) throws UsageError {

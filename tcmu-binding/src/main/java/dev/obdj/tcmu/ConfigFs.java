@@ -77,8 +77,12 @@ public final class ConfigFs {
         return target.resolve("core/user_" + hba).resolve(name);
     }
 
-    /** Creates and enables the backstore; {@code /dev/uioN} exists afterwards. */
-    public Path createBackstore(int hba, String name, String devConfig, long size, int blockSize) {
+    /**
+     * Creates and enables the backstore; {@code /dev/uioN} exists afterwards. {@code cmdTimeOut}
+     * is the kernel's per-command timeout in seconds ({@code attrib/cmd_time_out}); 0 means
+     * commands wait for a handler as long as it takes, so one that restarts finds them.
+     */
+    public Path createBackstore(int hba, String name, String devConfig, long size, int blockSize, int cmdTimeOut) {
         Path b = backstore(hba, name);
         if (Files.exists(b)) throw new IllegalStateException(b + " already exists (serve it with --attach, or remove it)");
         try {
@@ -88,6 +92,8 @@ public final class ConfigFs {
             control(b, "hw_block_size=" + blockSize);
             control(b, "nl_reply_supported=-1");
             write(b.resolve("enable"), "1");
+            Path timeout = b.resolve("attrib/cmd_time_out");
+            if (cmdTimeOut >= 0 && Files.isWritable(timeout)) write(timeout, Integer.toString(cmdTimeOut));
         } catch (IOException | RuntimeException e) {
             try {
                 Files.deleteIfExists(b);

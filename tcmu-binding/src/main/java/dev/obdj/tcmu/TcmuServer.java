@@ -24,10 +24,11 @@ public final class TcmuServer implements AutoCloseable {
      * @param attach      serve an existing backstore instead of creating one
      * @param teardown    in attach mode: remove the backstore and its LUNs on close
      * @param readOnly    serve read-only even when the image has a writable top
+     * @param cmdTimeOut  the kernel's per-command timeout for a new backstore, in seconds (0: none)
      * @param diskTimeoutMillis how long to wait for the SCSI disk to appear
      */
     public record Options(String name, int hba, int blockSize, int workers, boolean attach, boolean teardown,
-                          boolean readOnly, long diskTimeoutMillis) {}
+                          boolean readOnly, int cmdTimeOut, long diskTimeoutMillis) {}
 
     private final Options options;
     private final ConfigFs cfs;
@@ -75,7 +76,7 @@ public final class TcmuServer implements AutoCloseable {
         try {
             if (!o.attach()) {
                 backend = config.open(o.readOnly());
-                cfs.createBackstore(o.hba(), o.name(), config.encode(), backend.size(), o.blockSize());
+                cfs.createBackstore(o.hba(), o.name(), config.encode(), backend.size(), o.blockSize(), o.cmdTimeOut());
                 created = true;
             } else if (!Files.isDirectory(backstore)) {
                 throw new IllegalStateException(backstore + " does not exist: nothing to attach to");

@@ -118,9 +118,9 @@ class HostSideTest {
         Files.createDirectories(root.resolve("target/loopback"));
         ConfigFs cfs = new ConfigFs(root, sys);
         cfs.requireModules();
-        Path b = cfs.createBackstore(0, "d0", "obdj//a.lsmt", 1 << 20, 512);
+        Path b = cfs.createBackstore(0, "d0", "obdj//a.lsmt", 1 << 20, 512, 0);
         assertEquals("1", Files.readString(b.resolve("enable")));
-        assertThrows(IllegalStateException.class, () -> cfs.createBackstore(0, "d0", "obdj//a.lsmt", 1 << 20, 512));
+        assertThrows(IllegalStateException.class, () -> cfs.createBackstore(0, "d0", "obdj//a.lsmt", 1 << 20, 512, 0));
         ConfigFs.Loopback l = cfs.createLoopback(b);
         assertTrue(Files.isSymbolicLink(l.link()));
         assertTrue(Files.readString(l.tpg().resolve("nexus")).startsWith("naa.5001405"));
