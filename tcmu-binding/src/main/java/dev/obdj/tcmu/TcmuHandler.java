@@ -9,7 +9,8 @@ import java.util.logging.Logger;
 /**
  * Serves one ring: a ring thread takes commands as the kernel posts them and hands them to a
  * bounded pool of workers, which execute them concurrently on the {@link ScsiTarget} and
- * complete them out of order. With zero workers the ring thread executes each command itself.
+ * complete them out of order; the ring thread executes what the workers have not picked up
+ * before it looks at the ring again. With zero workers the ring thread executes every command.
  *
  * <p>Kicks are combined: after publishing a completion a worker bumps a counter, and whoever
  * moves it from zero notifies the kernel, then notifies again while more completions arrived
@@ -66,6 +67,11 @@ public final class TcmuHandler implements AutoCloseable {
         try {
             while (!stopping) {
                 int n = ring.take(this::dispatch);
+                if (n > 0 && workers.length > 0) {
+                    // help: execute what the workers have not picked up yet (fewer hand-offs)
+                    TcmuCommand c;
+                    while ((c = queue.poll()) != null && c != POISON) execute(c);
+                }
                 if (n == 0) {
                     try {
                         bell.await(POLL_MILLIS);
@@ -103,7 +109,7 @@ public final class TcmuHandler implements AutoCloseable {
         while (true) {
             TcmuCommand c = queue.poll();
             if (c == null) {
-                for (int spin = 0; spin < 2000 && (c = queue.poll()) == null; spin++) {
+                for (int spin = 0; spin < 200 && (c = queue.poll()) == null; spin++) {
                     Thread.onSpinWait();
                 }
                 if (c == null) {

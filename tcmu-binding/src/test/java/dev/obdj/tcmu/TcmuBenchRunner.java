@@ -23,10 +23,14 @@ import java.util.List;
 class TcmuBenchRunner {
     @Test
     void run() throws Exception {
-        Options opt = new OptionsBuilder()
-                .include(System.getProperty("obdj.tcmu.bench.include", TcmuRingBench.class.getName()))
-                .shouldFailOnError(true)
-                .build();
+        OptionsBuilder b0 = new OptionsBuilder();
+        b0.include(System.getProperty("obdj.tcmu.bench.include", TcmuRingBench.class.getName())).shouldFailOnError(true);
+        // e.g. -Dobdj.tcmu.bench.params=backend=memory;depth=128
+        for (String kv : System.getProperty("obdj.tcmu.bench.params", "").split(";")) {
+            int eq = kv.indexOf('=');
+            if (eq > 0) b0.param(kv.substring(0, eq), kv.substring(eq + 1).split(","));
+        }
+        Options opt = b0.build();
         Collection<RunResult> results = new Runner(opt).run();
         List<String> lines = new ArrayList<>();
         for (RunResult r : results) {

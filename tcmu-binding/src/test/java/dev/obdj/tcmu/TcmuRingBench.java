@@ -111,7 +111,8 @@ public class TcmuRingBench {
         @Param({"1", "128"})
         public int depth;
 
-        @Param({"1", "2"})
+        /** 0: the ring thread executes every command itself. */
+        @Param({"0", "1", "2"})
         public int workers;
 
         RingEmulator kernel;
