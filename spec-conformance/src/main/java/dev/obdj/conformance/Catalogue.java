@@ -512,23 +512,6 @@ public final class Catalogue {
                 "", "trailer.magic");
         neg("middle layer of three without a trailer", F, rejectStack(() -> List.of(basic().build(),
                 edit(basic().build(), b -> Arrays.fill(b, trailerAt(b), trailerAt(b) + 24, (byte) 0)), basic().build())));
-
-        clause("ZF-LSMT-1", "ZFile-wrapped layers", "notes 0, 6.1, 9.1 #15",
-                "A layer file that starts with the ZFile magic is read through ZFile; every LSMT offset and the trailer "
-                        + "position refer to the decompressed bytes. ZFile and plain layers mix in one stack.",
-                "The LSMT spec does not mention compression.");
-        pos("ZFile layer (LZ4, 4 KiB, CRC) under a plain layer", F, () -> {
-            byte[] l0 = basic().build(), l1 = new Blob(1 << 20).zero(0, 2).map(64, rand(4, 58)).build();
-            byte[] disk = VectorBuilder.flatten(1 << 20, List.of(LayerView.ofBlob(l0), LayerView.ofBlob(l1)));
-            return Built.output(List.of(Input.of("layer0.zfile", new ZFile().overwriteHeader(true).build(l0)),
-                    Input.of("layer1.lsmt", l1)), disk);
-        });
-        pos("ZFile layer with ZSTD 16 KiB blocks and no CRC, trailer not 4096-aligned", F, () -> {
-            byte[] l0 = new Blob(1 << 20).map(7, rand(3, 59)).build();
-            byte[] disk = VectorBuilder.flatten(1 << 20, List.of(LayerView.ofBlob(l0)));
-            return Built.output(List.of(Input.of("layer0.zfile",
-                    new ZFile().algo(ALGO_ZSTD).blockSize(16384).verify(false).build(l0))), disk);
-        });
     }
 
     private void lsmtRw() {
@@ -850,6 +833,24 @@ public final class Catalogue {
         pos("ZSTD, 32 KiB, header overwritten", D, zf(() -> new ZFile().algo(ALGO_ZSTD).blockSize(32768).overwriteHeader(true), p));
         neg("algo 0 (MINI_LZO)", D, zfReject(() -> new ZFile().tweakBoth(h -> h.algo = 0), p));
         neg("algo 7", D, zfReject(() -> new ZFile().tweakBoth(h -> h.algo = 7), p));
+
+        final Operation F = Operation.FLATTEN;
+        clause("ZF-LSMT-1", "ZFile-wrapped layers", "notes 0, 6.1, 9.1 #15",
+                "A layer file that starts with the ZFile magic is read through ZFile; every LSMT offset and the trailer "
+                        + "position refer to the decompressed bytes. ZFile and plain layers mix in one stack.",
+                "The LSMT spec does not mention compression.");
+        pos("ZFile layer (LZ4, 4 KiB, CRC) under a plain layer", F, () -> {
+            byte[] l0 = basic().build(), l1 = new Blob(1 << 20).zero(0, 2).map(64, rand(4, 58)).build();
+            byte[] disk = VectorBuilder.flatten(1 << 20, List.of(LayerView.ofBlob(l0), LayerView.ofBlob(l1)));
+            return Built.output(List.of(Input.of("layer0.zfile", new ZFile().overwriteHeader(true).build(l0)),
+                    Input.of("layer1.lsmt", l1)), disk);
+        });
+        pos("ZFile layer with ZSTD 16 KiB blocks and no CRC, trailer not 4096-aligned", F, () -> {
+            byte[] l0 = new Blob(1 << 20).map(7, rand(3, 59)).build();
+            byte[] disk = VectorBuilder.flatten(1 << 20, List.of(LayerView.ofBlob(l0)));
+            return Built.output(List.of(Input.of("layer0.zfile",
+                    new ZFile().algo(ALGO_ZSTD).blockSize(16384).verify(false).build(l0))), disk);
+        });
     }
 
     static byte[] withCrc(byte[] c) {

@@ -153,7 +153,12 @@ public final class Differential {
         if (o.equals("unsupported")) {
             return UNSUPPORTED;
         }
-        return a.equals(o) ? null : "obdj: " + a + "; " + other.name() + ": " + o;
+        if (a.equals(o)) {
+            return null;
+        }
+        Path x = dir.resolve("out.obdj"), y = dir.resolve("out.other");
+        String at = Files.exists(x) && Files.exists(y) ? "first difference at byte " + Files.mismatch(x, y) + "; " : "";
+        return at + "obdj: " + a + "; " + other.name() + ": " + o;
     }
 
     private static String read(Implementation im, Operation op, List<Path> files, Path out) throws IOException {

@@ -50,8 +50,18 @@ public sealed interface Implementation permits Implementation.InProcess, Impleme
             return new External(List.of(cmd.trim().split("\\s+")), 600);
         }
 
+        /** The command, with a class path shortened to its last entry. */
         @Override
-        public String name() { return String.join(" ", command); }
+        public String name() {
+            List<String> w = new ArrayList<>(command);
+            for (int i = 0; i + 1 < w.size(); i++) {
+                if (w.get(i).equals("-cp") || w.get(i).equals("-classpath")) {
+                    String cp = w.get(i + 1);
+                    w.set(i + 1, cp.contains(java.io.File.pathSeparator) ? "…" : cp);
+                }
+            }
+            return String.join(" ", w);
+        }
 
         @Override
         public Outcome run(Operation op, List<String> args) {
