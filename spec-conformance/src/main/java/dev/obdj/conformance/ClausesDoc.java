@@ -15,8 +15,8 @@ public final class ClausesDoc {
         List<Vector> vs = cat.vectors();
         StringBuilder b = new StringBuilder();
         b.append("# Conformance clauses\n\n");
-        b.append("Generated from `Catalogue.java` by `CatalogueTest` (run `mvn -pl spec-conformance test "
-                + "-Dconformance.writeClauses=true` after changing the catalogue); do not edit by hand.\n\n");
+        b.append("Generated from `Catalogue.java` by `CatalogueTest` (after changing the catalogue run `mvn -pl spec-conformance -am verify -Dtest=CatalogueTest -Ds"
+                + "urefire.failIfNoSpecifiedTests=false -Dconformance.writeClauses=true`); do not edit by hand.\n\n");
         b.append("Sources: *lsmt spec* and *zfile spec* are `src/overlaybd/lsmt/format_spec.md` and "
                 + "`src/overlaybd/zfile/format_spec.md` of containerd/overlaybd; *notes N* is section N of "
                 + "FORMAT-NOTES.md (the reference implementation's behaviour). Where the two disagree the clause follows "

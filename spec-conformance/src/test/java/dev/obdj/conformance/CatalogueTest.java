@@ -78,7 +78,7 @@ class CatalogueTest {
         Files.writeString(Path.of("target/CLAUSES.md"), fresh);
         assertTrue(Files.exists(committed), "spec-conformance/CLAUSES.md is missing; run with -Dconformance.writeClauses=true");
         assertEquals(fresh, Files.readString(committed),
-                "spec-conformance/CLAUSES.md is stale: regenerate with mvn -pl spec-conformance test -Dconformance.writeClauses=true "
+                "spec-conformance/CLAUSES.md is stale: regenerate with mvn -pl spec-conformance -am verify -Dtest=CatalogueTest -Dsurefire.failIfNoSpecifiedTests=false -Dconformance.writeClauses=true "
                         + "(fresh copy in spec-conformance/target/CLAUSES.md)");
     }
 }
