@@ -297,6 +297,20 @@ public final class Catalogue {
             b.trailer.flags |= 0x28;
         }).build()));
 
+        clause("LSMT-HDR-8", "sparse and reserved flag bits", "lsmt spec: flags bits 4, 6-31; notes 1.2, 1.5",
+                "A read-only open does not look at flag bit 4 (sparse_rw) nor at the reserved bits 6-31; writers store "
+                        + "the reserved bits as 0.",
+                "The spec says the reserved bits must be 0; the reference neither checks them nor the sparse bit on a "
+                        + "read-only layer.");
+        pos("header 0x17 and trailer 0x16 (sparse_rw set)", F, one(() -> basic().tweak(b -> {
+            b.header.flags |= 0x10;
+            b.trailer.flags |= 0x10;
+        }).build()));
+        pos("bit 31 set in header and trailer", F, one(() -> basic().tweak(b -> {
+            b.header.flags |= 0x80000000L;
+            b.trailer.flags |= 0x80000000L;
+        }).build()));
+
         clause("LSMT-UUID-1", "uuid text", "lsmt spec: uuid, parent_uuid; notes 1.3",
                 "uuid and parent_uuid are 37-byte fields: 36 upper-case hex characters in 8-4-4-4-12 form and a NUL; an "
                         + "unset UUID is the all-zero string. Readers of a layer stack do not interpret them.",
@@ -697,8 +711,8 @@ public final class Catalogue {
                 "When flag bit 4 (0x10, CALC_DIGEST) is set, bytes 28-31 hold the raw CRC32C (seed 0) of all 512 bytes "
                         + "computed with those 4 bytes zeroed, and the header's digest must match. Without bit 4 the "
                         + "digest is not checked.",
-                "The spec has no digest (bytes 28-31 reserved; other versions say \"range 28-511\"); the reference covers "
-                        + "bytes 0-511.",
+                "The spec has no digest (bytes 28-31 reserved; other versions say \"range 28-511\") and reserves flag bits "
+                        + "4-63 as zero; the reference sets bit 4 and covers bytes 0-511.",
                 "header.digest", "trailer.digest");
         neg("header digest off by one", D, zfReject(() -> new ZFile().tweakHeader(h -> h.digestOverride = 12345L), p));
         neg("header digest over bytes 28-511 only", D, () -> {
@@ -762,7 +776,9 @@ public final class Catalogue {
                 "The index is index_size little-endian u32 values, one per block, giving each block's stored size; "
                         + "blocks start at 512 + dict_size and follow each other, so block i starts at the sum of the "
                         + "sizes before it. The index is never compressed.",
-                "The spec says the index may be compressed and that index_size is its size.", "trailer.index_offset",
+                "The spec says the index may be compressed (never done; flag 0x20 is not implemented) and that index_size "
+                        + "is its size; it also puts the dictionary after the data, while readers start the blocks after it "
+                        + "(no writer produces one: use_dict and dict_size are 0).", "trailer.index_offset",
                 "header.index_offset", "trailer.index_size", "header.index_size", "index[*]", "index");
         pos("odd-sized incompressible and compressible blocks", D, zf(ZFile::new, plain(50_001)));
         neg("index_offset beyond the trailer", D, zfReject(() -> new ZFile().tweakTrailer(t -> t.indexOffset += 4096), p));
