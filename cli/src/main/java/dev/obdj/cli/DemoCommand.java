@@ -18,7 +18,7 @@ import java.util.List;
 /**
  * {@code obd demo [DIR]}: generates a small sample image (three committed layers and an RW layer
  * on top) with obdj's own writer, opens it as one disk, reads it whole and checks every byte
- * against the generator's model. The README's "run it" command.
+ * against the generator's model.
  */
 final class DemoCommand implements Command {
     @Override

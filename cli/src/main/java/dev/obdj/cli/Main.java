@@ -18,7 +18,8 @@ public final class Main {
     static Map<String, Command> commands() {
         Map<String, Command> m = new LinkedHashMap<>();
         for (Command c : List.<Command>of(new DemoCommand(), new InfoCommand(), new FlattenCommand(), new ZFileCommand(),
-                new ServeNbdCommand(), new ServeTcmuCommand(), new CacheCommand())) {
+                new ServeNbdCommand(), new ServeTcmuCommand(), new CacheCommand(), new ConformanceCommand(),
+                new ConformanceCommand.Adapter())) {
             m.put(c.name(), c);
         }
         for (Command c : LayerCommands.all()) {

@@ -109,4 +109,14 @@ class MainTest {
     static String sha256(Path p) throws Exception {
         return HexFormat.of().formatHex(MessageDigest.getInstance("SHA-256").digest(Files.readAllBytes(p)));
     }
+
+    @Test
+    void conformanceRunsTheEmbeddedCatalogue() throws Exception {
+        Path json = tmp.resolve("c.json");
+        Result r = obd("conformance", "--clause", "LSMT-HDR", "--clause", "ZF-CRC", "--json", json.toString());
+        assertEquals(0, r.code(), r.out() + r.err());
+        assertTrue(r.out().lines().anyMatch(l -> l.matches("\\d+ passed, 0 failed, 0 skipped")), r.out());
+        assertTrue(Files.readString(json).contains("\"id\": \"LSMT-HDR-1\""));
+        assertEquals(2, obd("conformance", "--frobnicate").code());
+    }
 }
