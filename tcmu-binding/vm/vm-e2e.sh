@@ -37,7 +37,7 @@ head -c 16M /dev/urandom > pattern
 "$OBD" create l1.data l1.index 64M
 "$OBD" write l1.data l1.index $((4 << 20)) r1
 "$OBD" discard l1.data l1.index $((41 << 20)) $((1 << 20))
-"$OBD" commit l1.data l1.index l1.lsmt
+"$OBD" commit --zfile l1.data l1.index l1.zfile   # a ZFile layer, as overlaybd-commit -z writes them
 "$OBD" create l2.data l2.index 64M
 "$OBD" write l2.data l2.index $(((20 << 20) + 4096)) r2
 "$OBD" write l2.data l2.index $((60 << 20)) r3
@@ -47,12 +47,12 @@ rm -f l?.data l?.index r?
 cat > config.v1.json <<'JSON'
 {
   "repoBlobUrl": "https://registry.example/v2/library/app/blobs",
-  "lowers": [ { "file": "l0.lsmt" }, { "file": "l1.lsmt" }, { "file": "l2.lsmt" } ],
+  "lowers": [ { "file": "l0.lsmt" }, { "file": "l1.zfile" }, { "file": "l2.lsmt" } ],
   "upper": { "index": "top.index", "data": "top.data" },
   "resultFile": "result.txt"
 }
 JSON
-"$OBD" flatten -o flat0.img l0.lsmt l1.lsmt l2.lsmt
+"$OBD" flatten -o flat0.img l0.lsmt l1.zfile l2.lsmt
 sha256sum < flat0.img | cut -d' ' -f1 > expected0.sha
 sha256sum < pattern | cut -d' ' -f1 > pattern.sha
 rm -f flat0.img
@@ -70,7 +70,7 @@ fi
 
 log "committing the writable layer the guest wrote and flattening all four layers"
 "$OBD" commit top.data top.index l3.lsmt
-"$OBD" flatten -o flat1.img l0.lsmt l1.lsmt l2.lsmt l3.lsmt
+"$OBD" flatten -o flat1.img l0.lsmt l1.zfile l2.lsmt l3.lsmt
 GOT=$(sha256sum < flat1.img | cut -d' ' -f1); WANT=$(cat disk-final.sha)
 rm -f flat1.img
 [ "$GOT" = "$WANT" ] || { log "FAILED: committed layers flatten to $GOT, the guest's disk read $WANT"; exit 1; }
