@@ -37,8 +37,13 @@ import java.nio.file.StandardOpenOption;
 public final class RwLayer implements AutoCloseable {
     /** Writes are split into pieces of at most this many sectors (the reference's 4 MiB MAX_IO_SIZE). */
     public static final int MAX_IO_SECTORS = 8192;
-    /** Index entries kept in memory before a batch append (1 MiB). */
-    private static final int PENDING_MAX = 65536;
+    /**
+     * Index entries kept in memory before a batch append: the buffer starts at 64 KiB and doubles
+     * up to 16 MiB (1M entries). Appending before a flush costs a data fsync (the entries must not
+     * reach the disk before their data), so the bound is generous.
+     */
+    private static final int PENDING_FIRST = 4096;
+    private static final int PENDING_MAX = 1 << 20;
     /** Write payloads staged in memory and appended to the data file in one write (1 MiB). */
     private static final int STAGE_BYTES = 1 << 20;
     private static final System.Logger LOG = System.getLogger(RwLayer.class.getName());
@@ -56,7 +61,8 @@ public final class RwLayer implements AutoCloseable {
     private long indexEnd;
     private long virtualSize;
     private final Arena arena = Arena.ofShared();
-    private final MemorySegment pending = arena.allocate((long) PENDING_MAX * SegmentMapping.BYTES, 8);
+    private Arena pendingArena = Arena.ofShared();
+    private MemorySegment pending = pendingArena.allocate((long) PENDING_FIRST * SegmentMapping.BYTES, 8);
     private final MemorySegment stage = arena.allocate(STAGE_BYTES, 4096);
     private long fileEnd; // data bytes in the file; [fileEnd, dataEnd) sit in the stage
     private int pendingCount;
@@ -288,8 +294,17 @@ public final class RwLayer implements AutoCloseable {
 
     private void append(long lo, long hi) {
         live.insert(lo, hi);
-        if (pendingCount == PENDING_MAX) {
-            appendPending(false);
+        if (pendingCount * (long) SegmentMapping.BYTES == pending.byteSize()) {
+            if (pendingCount < PENDING_MAX) {
+                Arena next = Arena.ofShared();
+                MemorySegment bigger = next.allocate(pending.byteSize() * 2, 8);
+                MemorySegment.copy(pending, 0, bigger, 0, pending.byteSize());
+                pendingArena.close();
+                pendingArena = next;
+                pending = bigger;
+            } else {
+                appendPending(false);
+            }
         }
         SegmentMapping.put(pending, pendingCount++, lo, hi);
     }
@@ -444,6 +459,7 @@ public final class RwLayer implements AutoCloseable {
             if (punchFd != null) {
                 punchFd.close();
             }
+            pendingArena.close();
             arena.close();
         }
     }
