@@ -29,6 +29,8 @@ public final class BlobWriter {
     /** Data is copied in steps of this many sectors (32 KiB). */
     static final int STEP_SECTORS = 64;
     private static final int BUF = 1 << 20;
+    /** Copies at least this long bypass the staging buffer. */
+    private static final long DIRECT_COPY = 64 << 10;
 
     /**
      * The identity written into header and trailer.
@@ -93,9 +95,9 @@ public final class BlobWriter {
                     continue;
                 }
                 long src = SegmentMapping.moffset(hi);
+                sink.copyFrom(byTag[tag], src << 9, (long) len << 9); // the bytes in one go; entries per step
                 for (int done = 0; done < len; ) {
                     int step = Math.min(STEP_SECTORS, len - done);
-                    sink.copyFrom(byTag[tag], (src + done) << 9, (long) step << 9);
                     append(entries, SegmentMapping.lo(off + done, step), SegmentMapping.hi(mo, false, tag));
                     mo += step;
                     done += step;
@@ -167,6 +169,14 @@ public final class BlobWriter {
         }
 
         void copyFrom(ByteSource src, long pos, long len) {
+            if (len >= DIRECT_COPY) { // large runs from a mapped source skip the buffer: one copy, page cache to output
+                MemorySegment mapped = src.segment();
+                if (mapped != null) {
+                    flush();
+                    writeOut(mapped.asSlice(pos, len).asByteBuffer());
+                    return;
+                }
+            }
             while (len > 0) {
                 long n = Math.min(len, buf.byteSize() - fill);
                 src.read(pos, buf, fill, n);
@@ -188,7 +198,16 @@ public final class BlobWriter {
         }
 
         void flush() {
-            ByteBuffer bb = buf.asSlice(0, fill).asByteBuffer();
+            if (fill == 0) {
+                return;
+            }
+            long n = fill;
+            fill = 0;
+            writeOut(buf.asSlice(0, n).asByteBuffer());
+        }
+
+        private void writeOut(ByteBuffer bb) {
+            long n = bb.remaining();
             try {
                 while (bb.hasRemaining()) {
                     out.write(bb);
@@ -196,8 +215,7 @@ public final class BlobWriter {
             } catch (IOException e) {
                 throw new StorageException(name, "write at " + written, e);
             }
-            written += fill;
-            fill = 0;
+            written += n;
             progress.progress(written, Math.max(total, written));
         }
     }

@@ -383,9 +383,10 @@ public final class RwLayer implements AutoCloseable {
         } catch (IOException e) {
             throw new StorageException(dataPath.toString(), "write at " + fileEnd, e);
         }
-        try (MappingTable t = live.toTable()) {
+        // the data file is complete once drained: read it mapped, so runs copy straight to the output
+        try (MappingTable t = live.toTable(); ByteSource mapped = MappedFile.open(dataPath)) {
             String parent = parentUuid != null ? parentUuid : dataHeader.parentUuid();
-            return BlobWriter.write(t, new ByteSource[] {dataSource},
+            return BlobWriter.write(t, new ByteSource[] {mapped},
                     new BlobWriter.Meta(dataHeader.virtualSize(), uuid != null ? uuid : LsmtHeader.NULL_UUID, parent, userTag),
                     out, outName, progress);
         }
