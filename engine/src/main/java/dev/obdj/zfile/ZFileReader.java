@@ -397,6 +397,9 @@ public final class ZFileReader implements ByteSource {
             }
         }
         try {
+            if (lz4) {
+                Lz4Partial.validate(srcSeg, srcSegOff, payload, len); // partial and whole decodes then agree
+            }
             if (lz4 && need < len && outSeg != null) {
                 return Lz4Partial.decode(srcSeg, srcSegOff, payload, outSeg, outOff, len, need);
             }

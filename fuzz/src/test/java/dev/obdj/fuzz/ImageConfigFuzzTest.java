@@ -1,5 +1,6 @@
 package dev.obdj.fuzz;
 
+import com.code_intelligence.jazzer.junit.DictionaryEntries;
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
@@ -31,6 +32,8 @@ class ImageConfigFuzzTest {
     private static final Path BASE = Path.of("/configs");
 
     @FuzzTest
+    @DictionaryEntries({"\\u00", "\\\"", "\"lowers\"", "\"upper\"", "\"file\"", "\"dir\"", "\"data\"", "\"index\"",
+            "true", "false", "null", "-0.5e+10", "1E-2", "[]", "{}", "\":", "\"\\ud800\""})
     void config(byte[] input) {
         Budget.run(input.length, () -> check(new String(input, StandardCharsets.UTF_8)));
     }

@@ -191,7 +191,7 @@ class NbdFuzzTest {
                 if (!failures.isEmpty()) {
                     LogRecord rec = failures.getFirst();
                     failures.clear();
-                    throw new AssertionError("the server logged: " + rec.getMessage(), rec.getThrown());
+                    throw new AssertionError("the server logged: " + new java.util.logging.SimpleFormatter().formatMessage(rec), rec.getThrown());
                 }
             }
         }
