@@ -392,8 +392,14 @@ public final class ZFileReader implements ByteSource {
             srcSeg = t.stagedSeg;
             srcSegOff = 0;
             if (crc) {
-                verify(b, off, payload, t.staged, 0, t.stagedSeg.get(Le.INT, payload));
-                t.staged.clear(); // the codecs check absolute ranges against the limit
+                try {
+                    verify(b, off, payload, t.staged, 0, t.stagedSeg.get(Le.INT, payload));
+                } finally {
+                    // The codecs check absolute ranges against the limit verify() set. The buffer is the
+                    // thread's, shared by every reader: left short by a CRC failure, it failed every later
+                    // decode of a longer block on this thread, in any file.
+                    t.staged.clear();
+                }
             }
         }
         try {
