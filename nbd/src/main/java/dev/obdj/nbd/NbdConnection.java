@@ -184,11 +184,18 @@ final class NbdConnection implements Runnable {
             s.length = Integer.toUnsignedLong(head.getInt(24));
             int err = check(s);
             if (type == CMD_WRITE) {
-                if (err != 0) {
-                    skipPayload(s.length);
-                } else {
-                    MemorySegment buf = s.data.ensure(s.length);
-                    readPayload(buf.asSlice(0, s.length).asByteBuffer());
+                try {
+                    if (err != 0) {
+                        skipPayload(s.length);
+                    } else {
+                        MemorySegment buf = s.data.ensure(s.length);
+                        readPayload(buf.asSlice(0, s.length).asByteBuffer());
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // A client gone mid-payload: without this the slot was never returned and the
+                    // close waited the full drain time for it.
+                    release(s);
+                    throw e;
                 }
             }
             if (err != 0) {

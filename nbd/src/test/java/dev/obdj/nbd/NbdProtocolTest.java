@@ -360,6 +360,20 @@ class NbdProtocolTest {
     }
 
     @Test
+    void aClientGoneMidWritePayloadIsClosedAtOnce() throws Exception {
+        int before = server.connectionCount();
+        try (NbdTestClient c = NbdTestClient.open(sock, "rw", true, false)) {
+            c.rawRequest(REQUEST_MAGIC, 0, CMD_WRITE, 1, 0, 4096, new byte[10]);
+        }
+        // Found by the NBD fuzz target: the request's slot leaked and the connection waited 60 s to drain.
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (server.connectionCount() > before && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(before, server.connectionCount(), "the connection is still open 5 s after its client left");
+    }
+
+    @Test
     void simpleReplyReadErrorDisconnects() throws IOException {
         try (NbdTestClient c = NbdTestClient.open(sock, "", false, false)) {
             c.request(0, CMD_READ, 1, c.size, 512, null);
