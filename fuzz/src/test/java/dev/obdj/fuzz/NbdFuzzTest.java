@@ -151,6 +151,7 @@ class NbdFuzzTest {
                 if (++served % 2000 == 0) {
                     open(); // keep the writable layer's log small
                 }
+                long buffersBefore = NbdFuzzAccess.replyBufferBytes();
                 SocketChannel client = SocketChannel.open(address);
                 SocketChannel side = listener.accept();
                 Thread conn = Thread.ofVirtual().start(NbdFuzzAccess.connection(side, server, MAX_PAYLOAD, 2));
@@ -180,6 +181,10 @@ class NbdFuzzTest {
                 if (!ended) {
                     side.close();
                     throw new AssertionError("the connection did not end within 20 s of the client's last byte");
+                }
+                if (NbdFuzzAccess.replyBufferBytes() != buffersBefore) {
+                    throw new AssertionError("a closed connection left " + (NbdFuzzAccess.replyBufferBytes() - buffersBefore)
+                            + " bytes of reply buffers behind");
                 }
             } catch (IOException e) {
                 throw new UncheckedIOException(e);

@@ -19,6 +19,11 @@ public final class NbdFuzzAccess {
         return new NbdConnection(ch, server, maxPayload, maxInFlight);
     }
 
+    /** Off-heap bytes held by the reply buffers of all connections. */
+    public static long replyBufferBytes() {
+        return ReplyBuffer.LIVE_BYTES.get();
+    }
+
     /** The config reader's JSON parser. */
     public static Object parseJson(String text) {
         return MiniJson.parse(text);
