@@ -52,12 +52,11 @@ last=$(grep -E '^#[0-9]+' "$log" | tail -1 || true)
 execs=$(grep -E 'stat::number_of_executed_units' "$log" | tail -1 | awk '{print $2}')
 edges=$(echo "$last" | sed -nE 's/.*cov: ([0-9]+).*/\1/p')
 features=$(echo "$last" | sed -nE 's/.*ft: ([0-9]+).*/\1/p')
-findings=$(grep -cE '^== Java Exception|FuzzTestFindingException|DEDUP_TOKEN' "$log" || true)
 echo "target:     $target ($test)"
 echo "seconds:    $seconds"
 echo "executions: ${execs:-?}"
 echo "edges:      ${edges:-?} (features ${features:-?})"
 echo "last line:  ${last:-none}"
-echo "findings:   $(grep -c 'DEDUP_TOKEN' "$log" || true)"
-grep -E '^== Java Exception|^java\.|^Caused by|crash-|Crash_' "$log" | head -20 || true
+echo "findings:   $(grep -c 'Test unit written' "$log" || true) (inputs written to the Jazzer input folder)"
+grep -E '^== Java Exception|^Caused by|Test unit written|^SUMMARY: libFuzzer|ERROR: libFuzzer' "$log" | head -20 || true
 exit $status
