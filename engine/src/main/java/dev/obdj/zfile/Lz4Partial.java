@@ -91,7 +91,72 @@ final class Lz4Partial {
         }
     }
 
-    private static BlockCodec.DecodeException bad(String what, int op) {
+    /**
+     * Checks, without writing anything, that {@code src[sp, sp+srcLen)} is an LZ4 block that decodes
+     * to exactly {@code cap} bytes under the rules of liblz4's {@code LZ4_decompress_safe} (the
+     * decoder of whole blocks), and that no match has offset 0. liblz4 accepts offset 0 and then
+     * copies whatever the destination held before, so such a block would read as stale memory
+     * rather than as data of the file; the format calls it invalid, and so does this decoder. With
+     * this check passed first, a whole-block decode and a partial decode of the same block agree.
+     *
+     * @throws BlockCodec.DecodeException when the block is not valid
+     */
+    static void validate(MemorySegment src, long sp, int srcLen, int cap) {
+        final long end = sp + srcLen;
+        long op = 0;
+        if (srcLen == 0) {
+            throw bad("empty block", 0);
+        }
+        while (true) {
+            if (sp >= end) {
+                throw bad("input ends before the last literals", op);
+            }
+            int token = src.get(ValueLayout.JAVA_BYTE, sp++) & 0xFF;
+            long lit = token >>> 4;
+            if (lit == 15) {
+                int b;
+                do {
+                    if (sp >= end) {
+                        throw bad("literal length runs past the input", op);
+                    }
+                    b = src.get(ValueLayout.JAVA_BYTE, sp++) & 0xFF;
+                    lit += b;
+                } while (b == 255 && lit <= cap);
+            }
+            // liblz4: literals ending within 12 bytes of the output end or 8 of the input end must be the last ones
+            if (op + lit > cap - 12L || sp + lit > end - 8) {
+                if (sp + lit != end || op + lit != cap) {
+                    throw bad("last literals (" + lit + " bytes) do not end the block", op);
+                }
+                return;
+            }
+            sp += lit;
+            op += lit;
+            int off = (src.get(ValueLayout.JAVA_BYTE, sp) & 0xFF) | (src.get(ValueLayout.JAVA_BYTE, sp + 1) & 0xFF) << 8;
+            sp += 2;
+            if (off == 0 || off > op) {
+                throw bad("match offset " + off + " points " + (off == 0 ? "at itself" : "before the block"), op);
+            }
+            long ml = token & 15;
+            if (ml == 15) {
+                int b;
+                do {
+                    if (sp >= end) {
+                        throw bad("match length runs past the input", op);
+                    }
+                    b = src.get(ValueLayout.JAVA_BYTE, sp++) & 0xFF;
+                    ml += b;
+                } while (b == 255 && ml <= cap);
+            }
+            ml += 4;
+            if (op + ml > cap - 5L) { // the last 5 bytes of a block are always literals
+                throw bad("match of " + ml + " bytes ends within the last 5 bytes", op);
+            }
+            op += ml;
+        }
+    }
+
+    private static BlockCodec.DecodeException bad(String what, long op) {
         return new BlockCodec.DecodeException("LZ4 decoder: " + what + " (after " + op + " output bytes)");
     }
 }

@@ -403,11 +403,18 @@ public final class ZFileReader implements ByteSource {
                     }
                     file.read(off, t.stagedSeg, 0, stored);
                     verify(b, off, payload, t.staged, 0, t.stagedSeg.get(Le.INT, payload));
+                } finally {
+                    // The codecs check absolute ranges against the limit verify() set. The buffer is the
+                    // thread's, shared by every reader: left short by a CRC failure, it failed every later
+                    // decode of a longer block on this thread, in any file.
+                    t.staged.clear();
                 }
-                t.staged.clear(); // the codecs check absolute ranges against the limit
             }
         }
         try {
+            if (lz4) {
+                Lz4Partial.validate(srcSeg, srcSegOff, payload, len); // partial and whole decodes then agree
+            }
             if (lz4 && need < len && outSeg != null) {
                 return Lz4Partial.decode(srcSeg, srcSegOff, payload, outSeg, outOff, len, need);
             }

@@ -184,11 +184,18 @@ final class NbdConnection implements Runnable {
             s.length = Integer.toUnsignedLong(head.getInt(24));
             int err = check(s);
             if (type == CMD_WRITE) {
-                if (err != 0) {
-                    skipPayload(s.length);
-                } else {
-                    MemorySegment buf = s.data.ensure(s.length);
-                    readPayload(buf.asSlice(0, s.length).asByteBuffer());
+                try {
+                    if (err != 0) {
+                        skipPayload(s.length);
+                    } else {
+                        MemorySegment buf = s.data.ensure(s.length);
+                        readPayload(buf.asSlice(0, s.length).asByteBuffer());
+                    }
+                } catch (IOException | RuntimeException e) {
+                    // A client gone mid-payload: without this the slot was never returned and the
+                    // close waited the full drain time for it.
+                    release(s);
+                    throw e;
                 }
             }
             if (err != 0) {
@@ -534,18 +541,27 @@ final class NbdConnection implements Runnable {
 
     private void drainAndClose() {
         boolean drained = true;
+        java.util.List<Slot> idle = new java.util.ArrayList<>(maxInFlight);
         try {
             for (int i = 0; i < maxInFlight; i++) {
-                if (free.poll(DRAIN_SECONDS, TimeUnit.SECONDS) == null) {
+                Slot s = free.poll(DRAIN_SECONDS, TimeUnit.SECONDS);
+                if (s == null) {
                     drained = false;
                     break;
                 }
+                idle.add(s);
             }
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             drained = false;
         }
         closeQuietly();
+        // The slots' buffers are off-heap and not freed by the garbage collector: every connection
+        // used to leave them behind. A slot still in flight keeps its buffers (it is still using them).
+        for (Slot s : idle) {
+            s.data.close();
+            s.meta.close();
+        }
         if (!drained) {
             LOG.log(System.Logger.Level.WARNING, "{0}: requests still running at close", peer());
         }

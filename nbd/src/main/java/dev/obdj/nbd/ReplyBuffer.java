@@ -8,6 +8,8 @@ import java.lang.foreign.MemorySegment;
  * requests; a larger one (an occasional big request) is freed when the request ends.
  */
 final class ReplyBuffer implements AutoCloseable {
+    /** Bytes held by all reply buffers of the process, for leak checks. */
+    static final java.util.concurrent.atomic.AtomicLong LIVE_BYTES = new java.util.concurrent.atomic.AtomicLong();
     private final long keep;
     private Arena arena;
     private MemorySegment seg;
@@ -24,6 +26,7 @@ final class ReplyBuffer implements AutoCloseable {
             size = (size + 4095) & ~4095L;
             arena = Arena.ofShared();
             seg = arena.allocate(size, 4096);
+            LIVE_BYTES.addAndGet(size);
         }
         return seg;
     }
@@ -38,6 +41,7 @@ final class ReplyBuffer implements AutoCloseable {
     @Override
     public void close() {
         if (arena != null) {
+            LIVE_BYTES.addAndGet(-seg.byteSize());
             arena.close();
             arena = null;
             seg = null;

@@ -359,6 +359,44 @@ class NbdProtocolTest {
         }
     }
 
+    /** Waits (up to 5 s) for the connections of earlier tests to finish closing; returns how many are left. */
+    private static int settledConnections() throws InterruptedException {
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (server.connectionCount() > 0 && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        return server.connectionCount();
+    }
+
+    @Test
+    void aClientGoneMidWritePayloadIsClosedAtOnce() throws Exception {
+        int before = settledConnections();
+        try (NbdTestClient c = NbdTestClient.open(sock, "rw", true, false)) {
+            c.rawRequest(REQUEST_MAGIC, 0, CMD_WRITE, 1, 0, 4096, new byte[10]);
+        }
+        // Found by the NBD fuzz target: the request's slot leaked and the connection waited 60 s to drain.
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (server.connectionCount() > before && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        assertEquals(before, server.connectionCount(), "the connection is still open 5 s after its client left");
+    }
+
+    @Test
+    void aClosedConnectionFreesItsBuffers() throws Exception {
+        int open = settledConnections();
+        long before = ReplyBuffer.LIVE_BYTES.get();
+        try (NbdTestClient c = NbdTestClient.open(sock, "", true, false)) {
+            c.read(0, 65536, 1);
+        }
+        long deadline = System.nanoTime() + 5_000_000_000L;
+        while (server.connectionCount() > open && System.nanoTime() < deadline) {
+            Thread.sleep(10);
+        }
+        // Found by the NBD fuzz target (its RSS grew with every connection): slots' buffers were never freed.
+        assertEquals(before, ReplyBuffer.LIVE_BYTES.get(), "off-heap reply buffers left behind by a closed connection");
+    }
+
     @Test
     void simpleReplyReadErrorDisconnects() throws IOException {
         try (NbdTestClient c = NbdTestClient.open(sock, "", false, false)) {
