@@ -23,9 +23,4 @@ public final class NbdFuzzAccess {
     public static long replyBufferBytes() {
         return ReplyBuffer.LIVE_BYTES.get();
     }
-
-    /** The config reader's JSON parser. */
-    public static Object parseJson(String text) {
-        return MiniJson.parse(text);
-    }
 }
