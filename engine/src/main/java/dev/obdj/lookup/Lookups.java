@@ -21,6 +21,11 @@ public final class Lookups {
         return BptreeLookup.build(entries, count, LookupProvider.kernel(path));
     }
 
+    /** True when {@link #forEntries(MemorySegment, long)} would build a tree for {@code count} mappings. */
+    public static boolean usesTree(long count) {
+        return LookupProvider.path() != LookupPath.BINARY && count >= MIN_TREE_ENTRIES;
+    }
+
     /**
      * A lookup on the given path whatever the index size, for tests and benchmarks.
      *

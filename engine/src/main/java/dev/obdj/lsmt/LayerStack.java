@@ -3,6 +3,7 @@ package dev.obdj.lsmt;
 import dev.obdj.ExtentVisitor;
 import dev.obdj.UsageException;
 import dev.obdj.io.ByteSource;
+import dev.obdj.lookup.BinarySearchLookup;
 import dev.obdj.lookup.Lookups;
 import dev.obdj.lookup.RangeLookup;
 import dev.obdj.lookup.SegmentLookup;
@@ -29,7 +30,9 @@ public final class LayerStack implements AutoCloseable {
     private final ByteSource[] byTag;
     private final MappingTable index;
     private final boolean ownsIndex;
-    private final SegmentLookup lookup;
+    private volatile SegmentLookup lookup;
+    private final Thread treeBuilder; // builds the B+tree after open; null when there is none to build
+    private boolean closing;
     private final long virtualSize;
 
     private LayerStack(List<SealedLayer> lowers, RwLayerView rw, List<ByteSource> owned, ByteSource[] byTag,
@@ -40,8 +43,56 @@ public final class LayerStack implements AutoCloseable {
         this.byTag = byTag;
         this.index = index;
         this.ownsIndex = ownsIndex;
-        this.lookup = Lookups.forEntries(index.entries(), index.count());
         this.virtualSize = virtualSize;
+        long n = index.count();
+        // Open stays as cheap as mapping and checking the index: reads start on binary search over
+        // the entries in place, and switch to the B+tree once a background thread has built it.
+        this.lookup = new BinarySearchLookup(index.entries(), n);
+        this.treeBuilder = Lookups.usesTree(n)
+                ? Thread.ofPlatform().daemon().name("obdj-lookup-build").start(this::buildTree)
+                : null;
+    }
+
+    private void buildTree() {
+        SegmentLookup tree;
+        try {
+            tree = Lookups.forEntries(index.entries(), index.count());
+        } catch (RuntimeException | OutOfMemoryError e) {
+            System.getLogger(LayerStack.class.getName()).log(System.Logger.Level.WARNING,
+                    "lookup tree not built, staying on binary search: " + e);
+            return;
+        }
+        synchronized (this) {
+            if (closing) {
+                tree.close();
+                return;
+            }
+            lookup = tree;
+        }
+    }
+
+    /** Waits until the background lookup build (if any) is done; for tests and benchmarks. */
+    public SegmentLookup awaitLookup() {
+        joinBuilder();
+        return lookup;
+    }
+
+    private void joinBuilder() {
+        if (treeBuilder == null) {
+            return;
+        }
+        boolean interrupted = false;
+        while (true) {
+            try {
+                treeBuilder.join();
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
     }
 
     /**
@@ -226,6 +277,10 @@ public final class LayerStack implements AutoCloseable {
 
     @Override
     public void close() {
+        synchronized (this) {
+            closing = true;
+        }
+        joinBuilder(); // the builder reads the index: it must be done before the index goes away
         lookup.close();
         if (ownsIndex) {
             index.close();

@@ -32,8 +32,8 @@ class LayerStackLookupTest {
              Arena arena = Arena.ofConfined()) {
             MappingTable index = stack.index();
             assertTrue(index.count() >= Lookups.MIN_TREE_ENTRIES, "sample index too small: " + index.count());
-            assertTrue(stack.lookup().name().startsWith("bptree") || Lookups.path() == dev.obdj.lookup.LookupPath.BINARY,
-                    stack.lookup().name());
+            assertTrue(stack.awaitLookup().name().startsWith("bptree") || Lookups.path() == dev.obdj.lookup.LookupPath.BINARY,
+                    stack.awaitLookup().name());
 
             MemorySegment disk = arena.allocate(stack.virtualSize());
             stack.read(0, disk, 0, stack.virtualSize());
