@@ -116,11 +116,14 @@ public final class Json {
                 case 't' -> b.append('\t');
                 case 'u' -> {
                     if (i + 4 > s.length()) throw error("short \\u escape");
-                    try {
-                        b.append((char) Integer.parseInt(s.substring(i, i + 4), 16));
-                    } catch (NumberFormatException ex) {
-                        throw error("bad \\u escape");
+                    int v = 0;
+                    for (int k = 0; k < 4; k++) { // exactly four ASCII hex digits (parseInt also took a sign)
+                        char h = s.charAt(i + k);
+                        int d = h > 'f' ? -1 : Character.digit(h, 16);
+                        if (d < 0) throw error("bad \\u escape");
+                        v = v << 4 | d;
                     }
+                    b.append((char) v);
                     i += 4;
                 }
                 default -> throw error("bad escape \\" + e);

@@ -125,4 +125,14 @@ class ConfigTest {
         assertThrows(dev.obdj.ObdjException.class, () -> dev.obdj.Image.open(c, GlobalConfig.defaults()));
         assertTrue(Files.readString(tmp.resolve("result")).startsWith("failed:"));
     }
+
+    @org.junit.jupiter.api.Test
+    void unicodeEscapesTakeExactlyFourHexDigits() {
+        // Found by the config fuzz target against Jackson: Integer.parseInt took "\\u+0e9" as an escape.
+        for (String bad : java.util.List.of("\"\\u+0e9\"", "\"\\u-0e9\"", "\"\\u0e9\"", "\"\\u0e9g\"",
+                "\"\\u\uFF10\uFF10\uFF10\uFF10\"")) {
+            org.junit.jupiter.api.Assertions.assertThrows(IllegalArgumentException.class, () -> Json.parse(bad), bad);
+        }
+        org.junit.jupiter.api.Assertions.assertEquals("\u00e9\uABCD", Json.parse("\"\\u00E9\\uabcd\""));
+    }
 }
