@@ -94,10 +94,10 @@ final class Lz4Partial {
     /**
      * Checks, without writing anything, that {@code src[sp, sp+srcLen)} is an LZ4 block that decodes
      * to exactly {@code cap} bytes under the rules of liblz4's {@code LZ4_decompress_safe} (the
-     * decoder of whole blocks), and that no match has offset 0. liblz4 accepts offset 0 and then
-     * copies whatever the destination held before, so such a block would read as stale memory
-     * rather than as data of the file; the format calls it invalid, and so does this decoder. With
-     * this check passed first, a whole-block decode and a partial decode of the same block agree.
+     * decoder of whole blocks), and that no match has offset 0. The LZ4 format calls offset 0
+     * invalid; the liblz4 build in lz4-java 1.14.0 accepts it (writing zeros) while the partial
+     * decoder refused it, so a read succeeded or failed depending on the range asked. With this
+     * check passed first, a whole-block decode and a partial decode of the same block agree.
      *
      * @throws BlockCodec.DecodeException when the block is not valid
      */

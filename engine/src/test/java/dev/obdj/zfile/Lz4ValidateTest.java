@@ -39,7 +39,7 @@ class Lz4ValidateTest {
             Lz4Partial.validate(native_(a, ok), 0, ok.length, 64);
             byte[] zero = block(0);
             assertThrows(BlockCodec.DecodeException.class, () -> Lz4Partial.validate(native_(a, zero), 0, zero.length, 64));
-            // liblz4 takes it, and "copies" the destination's old bytes: the reason for the check
+            // liblz4 takes it (writing zeros) while the partial decoder does not: the reason for the check
             ByteBuffer src = ByteBuffer.allocateDirect(zero.length).put(zero).flip();
             ByteBuffer dst = ByteBuffer.allocateDirect(64);
             assertDoesNotThrow(() -> BlockCodec.Lz4.INSTANCE.decompress(src, 0, zero.length, dst, 0, 64));
