@@ -226,8 +226,6 @@ public final class RwLayer implements AutoCloseable {
 
     LiveIndex live() { return live; }
 
-    ByteSource dataSource() { return dataSource; }
-
     /**
      * Appends {@code src} (a multiple of 512 bytes) as data for logical sectors starting at
      * {@code sector}, in pieces of at most {@link #MAX_IO_SECTORS}.
