@@ -48,7 +48,7 @@ public final class MappedFile implements ByteSource {
 
     @Override
     public void read(long position, MemorySegment dst, long dstOffset, long length) {
-        MemorySegment.copy(segment, position, dst, dstOffset, length);
+        Bytes.copy(segment, position, dst, dstOffset, length);
     }
 
     @Override
