@@ -20,6 +20,31 @@ public final class Le {
 
     private Le() {}
 
+    /**
+     * Copies {@code len} bytes at {@code off} of {@code s} onto the heap. Decoding small on-disk
+     * structs from the copy with {@link #u64(byte[], int)} and friends keeps the open path free of
+     * memory-access var handles, whose first use in a fresh JVM costs milliseconds each.
+     */
+    public static byte[] copyOut(MemorySegment s, long off, int len) {
+        byte[] b = new byte[len];
+        MemorySegment.copy(s, off, MemorySegment.ofArray(b), 0, len);
+        return b;
+    }
+
+    /** u64 little-endian at {@code off} of a heap copy. */
+    public static long u64(byte[] b, int off) {
+        long v = 0;
+        for (int i = 7; i >= 0; i--) {
+            v = (v << 8) | (b[off + i] & 0xFF);
+        }
+        return v;
+    }
+
+    /** u32 little-endian at {@code off} of a heap copy, as an int (callers widen unsigned). */
+    public static int i32(byte[] b, int off) {
+        return (b[off] & 0xFF) | (b[off + 1] & 0xFF) << 8 | (b[off + 2] & 0xFF) << 16 | (b[off + 3] & 0xFF) << 24;
+    }
+
     public static long u64(MemorySegment s, long off) { return s.get(LONG, off); }
 
     public static long u32(MemorySegment s, long off) { return Integer.toUnsignedLong(s.get(INT, off)); }

@@ -5,6 +5,7 @@ import dev.obdj.io.Le;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteOrder;
 
 /** Streams the packed entries of an on-disk index, in place when mapped, else in 64 KiB chunks. */
 final class Entries {
@@ -33,9 +34,15 @@ final class Entries {
             // plain array loads cost far less there than one VarHandle access per word.
             MemorySegment idx = mapped.asSlice(indexOffset, n * SegmentMapping.BYTES);
             long[] words = new long[2 * (int) Math.min(CHUNK, Math.max(1, n))];
+            MemorySegment buf = MemorySegment.ofArray(words);
+            boolean raw = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN; // a plain copy is the LE decode
             for (long base = 0; base < n; base += CHUNK) {
                 int cnt = (int) Math.min(CHUNK, n - base);
-                MemorySegment.copy(idx, Le.LONG, base * SegmentMapping.BYTES, words, 0, 2 * cnt);
+                if (raw) {
+                    MemorySegment.copy(idx, base * SegmentMapping.BYTES, buf, 0, (long) cnt * SegmentMapping.BYTES);
+                } else {
+                    MemorySegment.copy(idx, Le.LONG, base * SegmentMapping.BYTES, words, 0, 2 * cnt);
+                }
                 visit(v, base, words, cnt);
             }
             return;

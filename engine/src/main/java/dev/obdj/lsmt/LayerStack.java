@@ -48,7 +48,9 @@ public final class LayerStack implements AutoCloseable {
         // Open stays as cheap as mapping and checking the index: reads start on binary search over
         // the entries in place, and switch to the B+tree once a background thread has built it.
         this.lookup = new BinarySearchLookup(index.entries(), n);
-        this.treeBuilder = Lookups.usesTree(n)
+        // Only the entry count is looked at here: choosing the kernel loads the Vector API and the
+        // logger, which a fresh JVM pays for in tens of milliseconds, so the builder thread does it.
+        this.treeBuilder = n >= Lookups.MIN_TREE_ENTRIES
                 ? Thread.ofPlatform().daemon().name("obdj-lookup-build").start(this::buildTree)
                 : null;
     }
@@ -56,6 +58,9 @@ public final class LayerStack implements AutoCloseable {
     private void buildTree() {
         SegmentLookup tree;
         try {
+            if (!Lookups.usesTree(index.count())) {
+                return; // the binary search in place is already the chosen path
+            }
             tree = Lookups.forEntries(index.entries(), index.count());
         } catch (RuntimeException | OutOfMemoryError e) {
             System.getLogger(LayerStack.class.getName()).log(System.Logger.Level.WARNING,

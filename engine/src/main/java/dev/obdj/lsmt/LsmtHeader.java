@@ -46,34 +46,24 @@ public record LsmtHeader(int flags, long indexOffset, long indexSize, long virtu
 
     /** True when the 24 magic bytes at the start of {@code block} are the LSMT magic. */
     public static boolean hasMagic(MemorySegment block) {
-        if (block.byteSize() < 24) {
-            return false;
-        }
-        for (int i = 0; i < 8; i++) {
-            if (block.get(Le.BYTE, i) != MAGIC0[i]) {
-                return false;
-            }
-        }
-        for (int i = 0; i < 16; i++) {
-            if (block.get(Le.BYTE, 8 + i) != MAGIC1[i]) {
-                return false;
-            }
-        }
-        return true;
+        return block.byteSize() >= 24
+                && MemorySegment.mismatch(block, 0, 8, MemorySegment.ofArray(MAGIC0), 0, 8) < 0
+                && MemorySegment.mismatch(block, 8, 24, MemorySegment.ofArray(MAGIC1), 0, 16) < 0;
     }
 
     /** Decodes the fields of a header/trailer block (the magic is checked separately). */
     public static LsmtHeader decode(MemorySegment block) {
+        byte[] b = Le.copyOut(block, 0, STRUCT_SIZE); // one bulk copy, then plain array decoding
         return new LsmtHeader(
-                block.get(Le.INT, OFF_FLAGS),
-                Le.u64(block, OFF_INDEX_OFFSET),
-                Le.u64(block, OFF_INDEX_SIZE),
-                Le.u64(block, OFF_VSIZE),
-                cString(block, OFF_UUID, UUID_BYTES),
-                cString(block, OFF_PARENT, UUID_BYTES),
-                Le.u8(block, OFF_VERSION),
-                Le.u8(block, OFF_SUBVERSION),
-                trimmedTag(block));
+                Le.i32(b, OFF_FLAGS),
+                Le.u64(b, OFF_INDEX_OFFSET),
+                Le.u64(b, OFF_INDEX_SIZE),
+                Le.u64(b, OFF_VSIZE),
+                cString(b, OFF_UUID, UUID_BYTES),
+                cString(b, OFF_PARENT, UUID_BYTES),
+                b[OFF_VERSION] & 0xFF,
+                b[OFF_SUBVERSION] & 0xFF,
+                trimmedTag(b));
     }
 
     /** Writes this header into a {@link #BLOCK}-byte segment (zeroing it first), magic and size included. */
@@ -119,24 +109,20 @@ public record LsmtHeader(int flags, long indexOffset, long indexSize, long virtu
         return sb.toString();
     }
 
-    private static String cString(MemorySegment s, int off, int max) {
+    private static String cString(byte[] b, int off, int max) {
         int n = 0;
-        while (n < max && s.get(Le.BYTE, off + n) != 0) {
+        while (n < max && b[off + n] != 0) {
             n++;
         }
-        byte[] b = new byte[n];
-        MemorySegment.copy(s, Le.BYTE, off, b, 0, n);
-        return new String(b, StandardCharsets.ISO_8859_1);
+        return new String(b, off, n, StandardCharsets.ISO_8859_1);
     }
 
-    private static byte[] trimmedTag(MemorySegment s) {
+    private static byte[] trimmedTag(byte[] b) {
         int n = TAG_BYTES;
-        while (n > 0 && s.get(Le.BYTE, OFF_TAG + n - 1) == 0) {
+        while (n > 0 && b[OFF_TAG + n - 1] == 0) {
             n--;
         }
-        byte[] b = new byte[n];
-        MemorySegment.copy(s, Le.BYTE, OFF_TAG, b, 0, n);
-        return b;
+        return Arrays.copyOfRange(b, OFF_TAG, OFF_TAG + n);
     }
 
     private static void putCString(MemorySegment s, int off, int max, String v) {

@@ -51,15 +51,8 @@ public record ZFileHeader(int structSize, int digest, long flags, long indexOffs
 
     /** True when {@code block} starts with the 24 ZFile magic bytes (magic0 and magic1). */
     public static boolean hasMagic(MemorySegment block) {
-        if (block.byteSize() < MAGIC.length) {
-            return false;
-        }
-        for (int i = 0; i < MAGIC.length; i++) {
-            if (block.get(Le.BYTE, i) != MAGIC[i]) {
-                return false;
-            }
-        }
-        return true;
+        return block.byteSize() >= MAGIC.length
+                && MemorySegment.mismatch(block, 0, MAGIC.length, MemorySegment.ofArray(MAGIC), 0, MAGIC.length) < 0;
     }
 
     /** Decodes the fields of a 512-byte block (the magic is not checked here). */
