@@ -48,6 +48,16 @@ public final class LayerModel {
         }
     }
 
+    /** As {@link #applyTo(byte[])}, also recording each replaced sector's kind in {@code kinds}. */
+    public void applyTo(byte[] disk, byte[] kinds) {
+        for (int s = 0; s < sectors; s++) {
+            if (state[s] != NONE) {
+                System.arraycopy(bytes, s * 512, disk, s * 512, 512);
+                kinds[s] = state[s];
+            }
+        }
+    }
+
     /** A layer with {@code ops} random writes (random bytes) and discards. */
     public static LayerModel random(Random r, int sectors, int ops) {
         LayerModel m = new LayerModel(sectors);

@@ -50,6 +50,15 @@ public final class TestBlobs {
 
     /** Writes {@code m} as a sealed blob; {@code r} decides the harmless variations. */
     public static void sealed(Path out, LayerModel m, long vsize, Random r) {
+        write(out, sealedBytes(m, vsize, r));
+    }
+
+    /**
+     * {@code m} as a sealed blob in memory, with the harmless variations a reader must accept, as
+     * {@code r} picks them: runs split anywhere, garbage sectors between runs, invalid entries
+     * between valid ones, index padding, random stored tags, committed or sealed-in-place flags.
+     */
+    public static byte[] sealedBytes(LayerModel m, long vsize, Random r) {
         ByteArrayOut data = new ByteArrayOut();
         List<byte[]> entries = new ArrayList<>();
         data.write(new byte[4096]);
@@ -89,8 +98,8 @@ public final class TestBlobs {
         String uuid = "00000000-0000-4000-8000-" + String.format("%012X", r.nextInt(1 << 30));
         byte[] h = header(committed ? 0x07 : 0x03, 0, 0, vsize, uuid);
         System.arraycopy(h, 0, data.buf, 0, 4096);
-        data.write(header(committed ? 0x06 : 0x06, indexOffset, entries.size(), vsize, uuid));
-        write(out, data.toArray());
+        data.write(header(0x06, indexOffset, entries.size(), vsize, uuid));
+        return data.toArray();
     }
 
     /**
@@ -98,6 +107,13 @@ public final class TestBlobs {
      * log ends in a partial entry and the data file in payload without an entry: a crash mid-append.
      */
     public static void rwPair(Path dataPath, Path indexPath, LayerModel m, long vsize, boolean torn, Random r) {
+        byte[][] pair = rwPairBytes(m, vsize, torn, r);
+        write(dataPath, pair[0]);
+        write(indexPath, pair[1]);
+    }
+
+    /** {@code m}'s operations as an RW pair {data, index} in memory (see {@link #rwPair}). */
+    public static byte[][] rwPairBytes(LayerModel m, long vsize, boolean torn, Random r) {
         ByteArrayOut data = new ByteArrayOut();
         ByteArrayOut index = new ByteArrayOut();
         String uuid = "00000000-0000-4000-8000-00000000AAAA";
@@ -128,8 +144,7 @@ public final class TestBlobs {
             byte[] part = entry(0, 8, data.size() / 512 - 2, false, 0);
             index.write(part, 0, 1 + r.nextInt(15));
         }
-        write(dataPath, data.toArray());
-        write(indexPath, index.toArray());
+        return new byte[][] {data.toArray(), index.toArray()};
     }
 
     public static void write(Path p, byte[] b) {

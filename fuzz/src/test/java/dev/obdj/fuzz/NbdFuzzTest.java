@@ -1,5 +1,8 @@
 package dev.obdj.fuzz;
 
+import dev.obdj.testing.LayerModel;
+import dev.obdj.testing.TestBlobs;
+
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.obdj.CreateOptions;
 import dev.obdj.Image;
@@ -95,7 +98,7 @@ class NbdFuzzTest {
             try {
                 dir = Files.createTempDirectory("obdj-fuzz-nbd");
                 lower = dir.resolve("lower.lsmt");
-                Blobs.Model m = new Blobs.Model(2048);
+                LayerModel m = new LayerModel(2048);
                 Random r = new Random(7);
                 for (int k = 0; k < 20; k++) {
                     byte[] p = new byte[512 * (1 + r.nextInt(40))];
@@ -103,7 +106,7 @@ class NbdFuzzTest {
                     m.write(r.nextInt(2048 - p.length / 512), p);
                 }
                 m.discard(100, 50);
-                Files.write(lower, Blobs.sealed(m, 2048 * 512, r));
+                Files.write(lower, TestBlobs.sealedBytes(m, 2048 * 512, r));
                 open();
                 address = UnixDomainSocketAddress.of(dir.resolve("nbd.sock"));
                 listener = ServerSocketChannel.open(StandardProtocolFamily.UNIX);

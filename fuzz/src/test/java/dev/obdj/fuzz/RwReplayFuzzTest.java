@@ -1,5 +1,7 @@
 package dev.obdj.fuzz;
 
+import dev.obdj.testing.TestBlobs;
+
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.obdj.FormatException;
 import dev.obdj.UsageException;
@@ -37,12 +39,12 @@ class RwReplayFuzzTest {
         long indexOffset = in.consumeInt(0, 15) == 0 ? in.consumeLong() : 4096;
         long vsize = in.consumeInt(0, 3) == 0 ? in.consumeLong() : in.consumeLong(0, 1L << 23);
         byte[] dataFile = new byte[4096 + dataSectors * 512 + in.consumeInt(0, 3) * in.consumeInt(0, 511)];
-        System.arraycopy(Blobs.header(dataFlags, 0, 0, vsize, "d"), 0, dataFile, 0, 4096);
+        System.arraycopy(TestBlobs.header(dataFlags, 0, 0, vsize, "d"), 0, dataFile, 0, 4096);
         for (int i = 4096; i < dataFile.length; i++) dataFile[i] = (byte) (i * 31 + (i >>> 9));
         long e = dataFile.length / 512;
 
         ByteArrayOutputStream idx = new ByteArrayOutputStream();
-        idx.writeBytes(Blobs.header(indexFlags, indexOffset, 0, vsize, "i"));
+        idx.writeBytes(TestBlobs.header(indexFlags, indexOffset, 0, vsize, "i"));
         int n = in.consumeInt(0, 256);
         for (int k = 0; k < n; k++) {
             int kind = in.consumeInt(0, 15);
@@ -51,14 +53,14 @@ class RwReplayFuzzTest {
                 continue;
             }
             if (kind == 1) {
-                idx.writeBytes(Blobs.entry(Blobs.INVALID, in.consumeInt(0, 16383), in.consumeLong(0, 1L << 20), false, 0));
+                idx.writeBytes(TestBlobs.entry(TestBlobs.INVALID, in.consumeInt(0, 16383), in.consumeLong(0, 1L << 20), false, 0));
                 continue;
             }
-            long off = kind == 2 ? in.consumeLong(0, Blobs.INVALID - 1) : in.consumeLong(0, 2047);
+            long off = kind == 2 ? in.consumeLong(0, TestBlobs.INVALID - 1) : in.consumeLong(0, 2047);
             int len = kind == 3 ? in.consumeInt(0, 16383) : in.consumeInt(0, 64);
             boolean zeroed = in.consumeInt(0, 3) == 0;
             long mo = kind == 4 ? in.consumeLong(0, (1L << 55) - 1) : 8 + in.consumeLong(0, Math.max(0, e - 8 - len) + 1);
-            idx.writeBytes(Blobs.entry(off, len, mo, zeroed, in.consumeInt(0, 255)));
+            idx.writeBytes(TestBlobs.entry(off, len, mo, zeroed, in.consumeInt(0, 255)));
         }
         idx.writeBytes(in.consumeBytes(in.consumeInt(0, 15)));
         byte[] indexFile = idx.toByteArray();

@@ -1,5 +1,8 @@
 package dev.obdj.fuzz;
 
+import dev.obdj.testing.LayerModel;
+import dev.obdj.testing.TestBlobs;
+
 import dev.obdj.zfile.BlockCodec;
 import dev.obdj.zfile.ZFileWriter;
 
@@ -27,8 +30,8 @@ final class SeedFiles {
         Map<String, Map<String, byte[]>> m = new LinkedHashMap<>();
         Random r = new Random(20261127);
         Map<String, byte[]> blob = new LinkedHashMap<>();
-        blob.put("seed-empty-layer", Blobs.sealed(new Blobs.Model(1), 4096, r));
-        blob.put("seed-small-layer", Blobs.sealed(model(r, 24, 5), 24 * 512 - 100, r));
+        blob.put("seed-empty-layer", TestBlobs.sealedBytes(new LayerModel(1), 4096, r));
+        blob.put("seed-small-layer", TestBlobs.sealedBytes(model(r, 24, 5), 24 * 512 - 100, r));
         m.put("LsmtBlobFuzzTestInputs/blob", blob);
 
         Map<String, byte[]> z = new LinkedHashMap<>();
@@ -76,8 +79,8 @@ final class SeedFiles {
         return m;
     }
 
-    static Blobs.Model model(Random r, int sectors, int ops) {
-        Blobs.Model m = new Blobs.Model(sectors);
+    static LayerModel model(Random r, int sectors, int ops) {
+        LayerModel m = new LayerModel(sectors);
         for (int k = 0; k < ops; k++) {
             int n = 1 + r.nextInt(Math.min(8, sectors));
             int at = r.nextInt(sectors - n + 1);

@@ -1,5 +1,8 @@
 package dev.obdj.fuzz;
 
+import dev.obdj.testing.LayerModel;
+import dev.obdj.testing.TestBlobs;
+
 import com.code_intelligence.jazzer.junit.FuzzTest;
 import dev.obdj.ExtentVisitor;
 import dev.obdj.FormatException;
@@ -42,14 +45,14 @@ class StackReadFuzzTest {
         int layers = in.consumeInt(1, 4);
         boolean rw = in.consumeBoolean();
         Random r = new Random(in.consumeLong());
-        List<Blobs.Model> models = new ArrayList<>();
+        List<LayerModel> models = new ArrayList<>();
         for (int l = 0; l < layers + (rw ? 1 : 0); l++) {
             models.add(model(in, sectors));
         }
         List<byte[]> files = new ArrayList<>();
         List<String> names = new ArrayList<>();
         for (int l = 0; l < layers; l++) {
-            byte[] blob = Blobs.sealed(models.get(l), vsize, r);
+            byte[] blob = TestBlobs.sealedBytes(models.get(l), vsize, r);
             int codec = in.consumeInt(0, 4); // 0-2: plain; 3: lz4 ZFile; 4: zstd ZFile
             if (codec >= 3) {
                 blob = zfile(blob, codec == 3 ? BlockCodec.Lz4.INSTANCE : BlockCodec.Zstd.INSTANCE, r);
@@ -60,7 +63,7 @@ class StackReadFuzzTest {
             files.add(blob);
         }
         if (rw) {
-            byte[][] pair = Blobs.rwPair(models.get(layers), vsize, in.consumeBoolean(), r);
+            byte[][] pair = TestBlobs.rwPairBytes(models.get(layers), vsize, in.consumeBoolean(), r);
             files.add(pair[0]);
             names.add("rw.data");
             files.add(pair[1]);
@@ -84,7 +87,7 @@ class StackReadFuzzTest {
 
         byte[] disk = new byte[sectors * 512];
         byte[] kinds = new byte[sectors];
-        for (Blobs.Model m : models) { // lowest first; the RW model last, on top
+        for (LayerModel m : models) { // lowest first; the RW model last, on top
             m.applyTo(disk, kinds);
         }
         long total = 0;
@@ -164,8 +167,8 @@ class StackReadFuzzTest {
             if (exact) {
                 for (long b = off; b < off + n; b += 512 - (b & 511)) {
                     int want = kinds[(int) (b >>> 9)];
-                    ExtentVisitor.Kind k = want == Blobs.Model.DATA ? ExtentVisitor.Kind.DATA
-                            : want == Blobs.Model.ZEROED ? ExtentVisitor.Kind.ZEROED : ExtentVisitor.Kind.HOLE;
+                    ExtentVisitor.Kind k = want == LayerModel.DATA ? ExtentVisitor.Kind.DATA
+                            : want == LayerModel.ZEROED ? ExtentVisitor.Kind.ZEROED : ExtentVisitor.Kind.HOLE;
                     if (k != kind) throw new AssertionError("byte " + b + " reported " + kind + ", model says " + k);
                 }
             }
@@ -177,8 +180,8 @@ class StackReadFuzzTest {
     }
 
     /** A layer of up to 12 fuzzed writes and discards inside {@code sectors}. */
-    private static Blobs.Model model(FuzzInput in, int sectors) {
-        Blobs.Model m = new Blobs.Model(sectors);
+    private static LayerModel model(FuzzInput in, int sectors) {
+        LayerModel m = new LayerModel(sectors);
         int ops = in.consumeInt(0, 12);
         for (int k = 0; k < ops; k++) {
             int at = in.consumeInt(0, sectors - 1);
