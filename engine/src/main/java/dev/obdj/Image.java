@@ -74,7 +74,7 @@ public final class Image implements AutoCloseable {
 
     /**
      * Builds the image on sources opened by {@link ImageSources#open}; the image owns them from here
-     * on, also when this fails. Starts the trace replay once the image is open.
+     * on, also when this fails. Starts the trace replay and the background download once the image is open.
      */
     public static Image open(ImageSources src, boolean writable) {
         ImageConfig config = src.config();
@@ -109,6 +109,7 @@ public final class Image implements AutoCloseable {
             throw e;
         }
         src.startPrefetch();
+        src.startDownload();
         config.writeResult(null);
         return img;
     }

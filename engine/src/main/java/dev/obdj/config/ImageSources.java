@@ -8,6 +8,7 @@ import dev.obdj.prefetch.Prefetcher;
 import dev.obdj.prefetch.Trace;
 import dev.obdj.prefetch.TraceRecorder;
 import dev.obdj.registry.BlobCache;
+import dev.obdj.registry.BlobDownloader;
 import dev.obdj.registry.RegistryClient;
 import dev.obdj.registry.RemoteBlob;
 import dev.obdj.zfile.ZFileReader;
@@ -39,11 +40,17 @@ public final class ImageSources implements AutoCloseable {
     private final BlobCache cache;
     private final TraceRecorder recorder;
     private final List<Trace.Record> replay;
+    private final ImageConfig.Download download;
+    private final List<BlobDownloader.Job> downloads;
     private Prefetcher prefetcher;
+    private BlobDownloader downloader;
+    private boolean closed;
 
     private ImageSources(ImageConfig config, GlobalConfig global, List<ByteSource> lowers, List<RemoteBlob> remotes,
                          RegistryClient client, boolean ownsClient, BlobCache cache, TraceRecorder recorder,
-                         List<Trace.Record> replay) {
+                         List<Trace.Record> replay, ImageConfig.Download download, List<BlobDownloader.Job> downloads) {
+        this.download = download;
+        this.downloads = downloads;
         this.config = config;
         this.global = global;
         this.lowers = lowers;
@@ -72,14 +79,22 @@ public final class ImageSources implements AutoCloseable {
         BlobCache cache = null;
         List<ByteSource> sources = new ArrayList<>();
         List<RemoteBlob> remotes = new ArrayList<>();
+        List<Path> remoteDirs = new ArrayList<>();
         TraceRecorder recorder = null;
         try {
             for (int i = 0; i < lowerCfg.size(); i++) {
                 ImageConfig.Lower l = lowerCfg.get(i);
                 Path local = l.localFile();
                 ByteSource raw;
+                Path complete = local == null && l.digest() != null && global.persistentCache()
+                        ? BlobCache.completeBlob(global.cacheDir(), l.digest()) : null;
+                if (complete != null && !(Files.isRegularFile(complete) && (l.size() == 0 || Files.size(complete) == l.size()))) {
+                    complete = null;
+                }
                 if (local != null) {
                     raw = MappedFile.open(local);
+                } else if (complete != null) {
+                    raw = MappedFile.open(complete); // verified by an earlier background download
                 } else {
                     if (l.digest() == null) {
                         throw new UsageException("lowers[" + i + "]: no local file (" + (l.file() != null ? l.file() : l.dir())
@@ -100,6 +115,7 @@ public final class ImageSources implements AutoCloseable {
                     RemoteBlob rb = RemoteBlob.open(client, url, l.digest(), l.size(), cache, global.refillSize(),
                             global.http().memoryUnits());
                     remotes.add(rb);
+                    remoteDirs.add(l.dir());
                     raw = rb;
                 }
                 sources.add(layerView(raw));
@@ -127,7 +143,24 @@ public final class ImageSources implements AutoCloseable {
                     LOG.warning(tracePath + ": a list of paths (dynamic prefetch) is not supported by obdj; ignored");
                 }
             }
-            return new ImageSources(config, global, sources, remotes, client, ownsClient, cache, recorder, replay);
+            List<BlobDownloader.Job> jobs = new ArrayList<>();
+            ImageConfig.Download dl = config.download() != null ? config.download() : global.download();
+            if (dl.enable() && recorder == null) { // the reference does not download while recording a trace
+                for (int i = 0; i < remotes.size(); i++) {
+                    RemoteBlob rb = remotes.get(i);
+                    Path dir = remoteDirs.get(i);
+                    if (dir != null) {
+                        jobs.add(new BlobDownloader.Job(rb, dir.resolve(BlobDownloader.COMMIT_FILE), dir.resolve(BlobDownloader.STAGING_FILE)));
+                    } else if (cache != null) {
+                        Path target = BlobCache.completeBlob(cache.dir(), rb.name());
+                        jobs.add(new BlobDownloader.Job(rb, target, target.resolveSibling(target.getFileName() + ".download")));
+                    } else {
+                        LOG.info(rb.name() + ": no dir and no cache directory for the background download; skipped");
+                    }
+                }
+            }
+            return new ImageSources(config, global, sources, remotes, client, ownsClient, cache, recorder, replay,
+                    jobs.isEmpty() ? null : dl, jobs);
         } catch (RuntimeException | IOException e) {
             sources.forEach(ByteSource::close);
             if (recorder != null) recorder.close();
@@ -188,13 +221,30 @@ public final class ImageSources implements AutoCloseable {
         }
     }
 
-    /** Stops prefetching, writes a recorded trace, closes the cache and the client (not the layer sources). */
+    /**
+     * Starts the background whole-blob download ({@code download.enable}) of the remote lowers that
+     * have somewhere to land (no-op otherwise). Called once the image is open.
+     */
+    public synchronized void startDownload() {
+        if (download != null && downloader == null && !closed) {
+            downloader = BlobDownloader.start(downloads, download, client, global.http().backoffBase(), global.http().backoffMax());
+        }
+    }
+
+    /** The background download, once {@link #startDownload()} ran; null when there is nothing to download. */
+    public synchronized BlobDownloader downloader() { return downloader; }
+
+    /** Stops prefetching and downloading, writes a recorded trace, closes the cache and the client (not the layer sources). */
     @Override
     public void close() {
         Prefetcher p;
+        BlobDownloader d;
         synchronized (this) {
+            closed = true;
             p = prefetcher;
+            d = downloader;
         }
+        if (d != null) d.close();
         if (p != null) p.close();
         if (recorder != null) recorder.close();
         if (cache != null) cache.close();
