@@ -108,10 +108,22 @@ public final class Image implements AutoCloseable {
             config.writeResult(e.getMessage());
             throw e;
         }
-        src.startPrefetch();
+        src.startPrefetch(img.diskView());
         src.startDownload();
         config.writeResult(null);
         return img;
+    }
+
+    /** The image's disk as a source (for the prefetch of a path list); closing it does nothing. */
+    private ByteSource diskView() {
+        return new ByteSource() {
+            @Override public String name() { return "image"; }
+            @Override public long size() { return Image.this.size(); }
+            @Override public void read(long position, MemorySegment dst, long dstOffset, long length) {
+                Image.this.read(position, dst, dstOffset, length);
+            }
+            @Override public void close() { }
+        };
     }
 
     /** What opened an image from a config (cache, client, prefetch, trace), or null for images opened from files. */

@@ -4,6 +4,7 @@ import dev.obdj.UsageException;
 import dev.obdj.io.ByteSource;
 import dev.obdj.io.MappedFile;
 import dev.obdj.io.TarPayload;
+import dev.obdj.prefetch.DynamicPrefetcher;
 import dev.obdj.prefetch.Prefetcher;
 import dev.obdj.prefetch.Trace;
 import dev.obdj.prefetch.TraceRecorder;
@@ -42,13 +43,17 @@ public final class ImageSources implements AutoCloseable {
     private final List<Trace.Record> replay;
     private final ImageConfig.Download download;
     private final List<BlobDownloader.Job> downloads;
+    private final List<String> prefetchList;
     private Prefetcher prefetcher;
+    private DynamicPrefetcher dynamic;
     private BlobDownloader downloader;
     private boolean closed;
 
     private ImageSources(ImageConfig config, GlobalConfig global, List<ByteSource> lowers, List<RemoteBlob> remotes,
                          RegistryClient client, boolean ownsClient, BlobCache cache, TraceRecorder recorder,
-                         List<Trace.Record> replay, ImageConfig.Download download, List<BlobDownloader.Job> downloads) {
+                         List<Trace.Record> replay, List<String> prefetchList, ImageConfig.Download download,
+                         List<BlobDownloader.Job> downloads) {
+        this.prefetchList = prefetchList;
         this.download = download;
         this.downloads = downloads;
         this.config = config;
@@ -121,12 +126,15 @@ public final class ImageSources implements AutoCloseable {
                 sources.add(layerView(raw));
             }
             List<Trace.Record> replay = null;
+            List<String> prefetchList = null;
             Path tracePath = config.recordTracePath();
             if (accel != null) {
                 Path dir = accel.dir() != null ? accel.dir() : accel.file() != null ? accel.file().getParent() : null;
                 Path t = dir == null ? null : dir.resolve("trace");
                 if (t != null && Files.isRegularFile(t) && Trace.hasMagic(t)) {
                     replay = Trace.read(t);
+                } else if (t != null && Files.isRegularFile(t) && Files.size(t) > 0) {
+                    prefetchList = DynamicPrefetcher.readList(t); // the reference takes any other content as a list
                 } else {
                     LOG.info("acceleration layer without a trace at " + t + "; nothing to prefetch");
                 }
@@ -140,7 +148,7 @@ public final class ImageSources implements AutoCloseable {
                 } else if (Trace.hasMagic(tracePath)) {
                     replay = Trace.read(tracePath);
                 } else {
-                    LOG.warning(tracePath + ": a list of paths (dynamic prefetch) is not supported by obdj; ignored");
+                    prefetchList = DynamicPrefetcher.readList(tracePath);
                 }
             }
             List<BlobDownloader.Job> jobs = new ArrayList<>();
@@ -160,7 +168,7 @@ public final class ImageSources implements AutoCloseable {
                 }
             }
             return new ImageSources(config, global, sources, remotes, client, ownsClient, cache, recorder, replay,
-                    jobs.isEmpty() ? null : dl, jobs);
+                    prefetchList, jobs.isEmpty() ? null : dl, jobs);
         } catch (RuntimeException | IOException e) {
             sources.forEach(ByteSource::close);
             if (recorder != null) recorder.close();
@@ -214,12 +222,22 @@ public final class ImageSources implements AutoCloseable {
     /** The replay of a trace, once {@link #startPrefetch()} ran; null when there is no trace to replay. */
     public synchronized Prefetcher prefetcher() { return prefetcher; }
 
-    /** Starts replaying the trace in the background (no-op without one). Called once the image is open. */
-    public synchronized void startPrefetch() {
+    /**
+     * Starts replaying the trace, or prefetching the files of a prefetch list through {@code image}
+     * (the open image as one source), in the background; no-op without either. Called once the image is open.
+     */
+    public synchronized void startPrefetch(ByteSource image) {
+        if (closed) return;
         if (replay != null && prefetcher == null) {
             prefetcher = Prefetcher.start(replay, lowers, global.prefetchConcurrency());
         }
+        if (prefetchList != null && !prefetchList.isEmpty() && dynamic == null) {
+            dynamic = DynamicPrefetcher.start(prefetchList, image, global.prefetchConcurrency());
+        }
     }
+
+    /** The prefetch of a list of paths (dynamic mode), once {@link #startPrefetch} ran; null without a list. */
+    public synchronized DynamicPrefetcher dynamicPrefetcher() { return dynamic; }
 
     /**
      * Starts the background whole-blob download ({@code download.enable}) of the remote lowers that
@@ -238,13 +256,16 @@ public final class ImageSources implements AutoCloseable {
     @Override
     public void close() {
         Prefetcher p;
+        DynamicPrefetcher dp;
         BlobDownloader d;
         synchronized (this) {
             closed = true;
             p = prefetcher;
+            dp = dynamic;
             d = downloader;
         }
         if (d != null) d.close();
+        if (dp != null) dp.close();
         if (p != null) p.close();
         if (recorder != null) recorder.close();
         if (cache != null) cache.close();
