@@ -219,7 +219,7 @@ public final class ImageSources implements AutoCloseable {
     /** The trace recorder (record mode), or null. */
     public TraceRecorder recorder() { return recorder; }
 
-    /** The replay of a trace, once {@link #startPrefetch()} ran; null when there is no trace to replay. */
+    /** The replay of a trace, once {@link #startPrefetch} ran; null when there is no trace to replay. */
     public synchronized Prefetcher prefetcher() { return prefetcher; }
 
     /**

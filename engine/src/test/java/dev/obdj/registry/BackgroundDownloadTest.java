@@ -111,7 +111,21 @@ class BackgroundDownloadTest {
         GlobalConfig g = global(tmp.resolve("cache"));
         ImageConfig c = ImageConfig.parse(config(registry.blobUrl(REPO), digests, true, download(0, 2, 65536)), tmp);
         try (RegistryClient client = RegistryClient.create(g); Image img = open(c, g, client)) {
+            // Readers run across the switch to the local copies: every pass must read the same disk.
+            List<String> seen = java.util.Collections.synchronizedList(new ArrayList<>());
+            java.util.concurrent.atomic.AtomicBoolean done = new java.util.concurrent.atomic.AtomicBoolean();
+            Thread reader = Thread.ofPlatform().start(() -> {
+                try {
+                    do seen.add(RegistryImageTest.sha(img)); while (!done.get());
+                } catch (Exception e) {
+                    seen.add(e.toString());
+                }
+            });
             BlobDownloader d = awaitDownload(img);
+            done.set(true);
+            reader.join();
+            assertFalse(seen.isEmpty());
+            seen.forEach(sha -> assertEquals(expectedSha, sha, "a read during the download"));
             for (int i = 0; i < FILES.size(); i++) {
                 assertEquals(BlobDownloader.State.DONE, d.state(i), "layer " + i);
                 Path copy = tmp.resolve("layer" + i).resolve("overlaybd.commit");
@@ -217,5 +231,18 @@ class BackgroundDownloadTest {
         assertTrue(d.await(0, TimeUnit.SECONDS));
         assertFalse(Files.exists(tmp.resolve("layer0").resolve("overlaybd.commit")));
         assertFalse(Files.exists(tmp.resolve("layer0").resolve("overlaybd.download")));
+    }
+
+    @Test
+    void noDownloadWhileATraceIsRecorded() throws Exception {
+        Path trace = tmp.resolve("trace");
+        Files.createFile(trace);
+        GlobalConfig g = global(null);
+        ImageConfig c = ImageConfig.parse(config(registry.blobUrl(REPO), digests, true,
+                download(0, 1, 65536) + ", \"recordTracePath\": \"" + trace + "\""), tmp);
+        try (Image img = Image.open(c, g)) {
+            assertNotNull(img.sources().recorder());
+            assertNull(img.sources().downloader(), "the reference does not download while recording");
+        }
     }
 }
