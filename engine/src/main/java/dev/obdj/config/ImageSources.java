@@ -44,16 +44,18 @@ public final class ImageSources implements AutoCloseable {
     private final ImageConfig.Download download;
     private final List<BlobDownloader.Job> downloads;
     private final List<String> prefetchList;
+    private final Path[] localPaths;
     private Prefetcher prefetcher;
     private DynamicPrefetcher dynamic;
     private BlobDownloader downloader;
     private boolean closed;
 
-    private ImageSources(ImageConfig config, GlobalConfig global, List<ByteSource> lowers, List<RemoteBlob> remotes,
+    private ImageSources(ImageConfig config, GlobalConfig global, List<ByteSource> lowers, List<Path> localPaths, List<RemoteBlob> remotes,
                          RegistryClient client, boolean ownsClient, BlobCache cache, TraceRecorder recorder,
                          List<Trace.Record> replay, List<String> prefetchList, ImageConfig.Download download,
                          List<BlobDownloader.Job> downloads) {
         this.prefetchList = prefetchList;
+        this.localPaths = localPaths.toArray(Path[]::new);
         this.download = download;
         this.downloads = downloads;
         this.config = config;
@@ -85,6 +87,7 @@ public final class ImageSources implements AutoCloseable {
         List<ByteSource> sources = new ArrayList<>();
         List<RemoteBlob> remotes = new ArrayList<>();
         List<Path> remoteDirs = new ArrayList<>();
+        List<Path> localPaths = new ArrayList<>();
         TraceRecorder recorder = null;
         try {
             for (int i = 0; i < lowerCfg.size(); i++) {
@@ -98,9 +101,12 @@ public final class ImageSources implements AutoCloseable {
                 }
                 if (local != null) {
                     raw = MappedFile.open(local);
+                    localPaths.add(local);
                 } else if (complete != null) {
                     raw = MappedFile.open(complete); // verified by an earlier background download
+                    localPaths.add(complete);
                 } else {
+                    localPaths.add(null);
                     if (l.digest() == null) {
                         throw new UsageException("lowers[" + i + "]: no local file (" + (l.file() != null ? l.file() : l.dir())
                                 + ") and no digest to fetch");
@@ -167,7 +173,7 @@ public final class ImageSources implements AutoCloseable {
                     }
                 }
             }
-            return new ImageSources(config, global, sources, remotes, client, ownsClient, cache, recorder, replay,
+            return new ImageSources(config, global, sources, localPaths, remotes, client, ownsClient, cache, recorder, replay,
                     prefetchList, jobs.isEmpty() ? null : dl, jobs);
         } catch (RuntimeException | IOException e) {
             sources.forEach(ByteSource::close);
@@ -207,7 +213,13 @@ public final class ImageSources implements AutoCloseable {
     /** The lower sources (decompressed views), lowest first; the image takes ownership. */
     public List<ByteSource> lowers() { return List.copyOf(lowers); }
 
-    /** The registry blobs among the lowers (their raw, compressed bytes). */
+    /**
+     * The local file lower {@code i} was opened from (a {@code file}/{@code dir} candidate, or a copy
+     * the background download left in the cache directory), or null when it is read from the registry.
+     */
+    public Path localFile(int i) { return localPaths[i]; }
+
+    /** The registry blobs among the lowers (their raw, compressed bytes), in lower order. */
     public List<RemoteBlob> remotes() { return List.copyOf(remotes); }
 
     /** The HTTP client, or null when every layer is local. */
