@@ -16,12 +16,12 @@ import java.util.regex.Pattern;
 
 /**
  * The reference's "dynamic" prefetch (FORMAT-NOTES §7.3): the prefetch file is a list of paths
- * inside the image's filesystem instead of a recorded trace. In the background, the ext4
- * filesystem on the image is opened, each listed file (or every file under a listed directory,
+ * inside the image's filesystem instead of a recorded trace. In the background, the filesystem
+ * on the image is opened, each listed file (or every file under a listed directory,
  * written with a trailing {@code /}) is mapped to the disk ranges holding its data, as fiemap
  * gives them, and those ranges of the image are read by {@link Prefetcher} workers, which fills
- * the registry cache. Paths that do not resolve are logged and skipped; a disk without ext4 (for
- * instance EROFS, which the reference also reads) prefetches nothing, with a warning.
+ * the registry cache. The filesystem is ext4 (ext2/3 too) or EROFS, as in the reference. Paths
+ * that do not resolve are logged and skipped; a disk with neither prefetches nothing, with a warning.
  */
 public final class DynamicPrefetcher implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger("dev.obdj.prefetch");
@@ -100,22 +100,36 @@ public final class DynamicPrefetcher implements AutoCloseable {
 
     private static List<Trace.Record> plan(List<String> entries, ByteSource disk, java.util.function.BooleanSupplier stop) {
         List<Trace.Record> out = new ArrayList<>();
-        if (!Ext4.detect(disk)) {
-            LOG.warning(disk.name() + ": no ext4 filesystem on the image; the prefetch list is not used (obdj reads ext4 only)");
+        ImageFs fs = ImageFs.open(disk);
+        if (fs == null) {
+            LOG.warning(disk.name() + ": neither ext4 nor EROFS on the image; the prefetch list is not used");
             return out;
         }
-        Ext4 fs = Ext4.open(disk);
         for (String entry : entries) {
-            List<String> files = entry.endsWith("/") || entry.endsWith("*") ? fs.walk(entry) : List.of(entry);
+            List<String> files;
+            try {
+                files = entry.endsWith("/") || entry.endsWith("*") ? fs.walk(entry) : List.of(entry);
+            } catch (RuntimeException e) {
+                LOG.warning("prefetch list: " + entry + ": " + e.getMessage());
+                continue;
+            }
             for (String f : files) {
                 if (stop.getAsBoolean()) return out;
-                Ext4.Inode ino = fs.lookup(f);
-                if (ino == null || ino.isLink()) {
+                ImageFs.Node ino;
+                List<ImageFs.Extent> extents;
+                try {
+                    ino = fs.lookup(f);
+                    extents = ino == null || ino.isLink() ? null : fs.extents(ino);
+                } catch (RuntimeException e) { // a damaged inode or directory: that path only, as the reference
+                    LOG.warning("prefetch list: " + f + ": " + e.getMessage());
+                    continue;
+                }
+                if (extents == null) {
                     LOG.info("prefetch list: no such file in the image: " + f);
                     continue;
                 }
                 long count = (ino.size() + SECTOR - 1) / SECTOR * SECTOR;
-                for (Ext4.Extent x : fs.extents(ino)) {
+                for (ImageFs.Extent x : extents) {
                     long c = Math.min(x.length(), count);
                     count -= c;
                     for (long at = 0; at < c; at += MAX_READ) {

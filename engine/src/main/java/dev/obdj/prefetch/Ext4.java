@@ -3,7 +3,6 @@ package dev.obdj.prefetch;
 import dev.obdj.FormatException;
 import dev.obdj.io.ByteSource;
 
-import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
 import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
@@ -17,29 +16,20 @@ import java.util.List;
  * indirect block maps) and directory blocks (linear and htree alike, read as linear blocks).
  * Anything it does not understand is a {@link FormatException} naming the field.
  */
-final class Ext4 {
+final class Ext4 extends ImageFs {
     private static final int SB_OFFSET = 1024, SB_MAGIC = 0xEF53, EXTENT_MAGIC = 0xF30A;
-    private static final int INCOMPAT_FILETYPE = 0x2, INCOMPAT_META_BG = 0x10, INCOMPAT_EXTENTS = 0x40, INCOMPAT_64BIT = 0x80;
+    private static final int INCOMPAT_META_BG = 0x10, INCOMPAT_64BIT = 0x80;
     private static final int EXTENTS_FL = 0x80000, INLINE_DATA_FL = 0x10000000;
-    private static final int S_IFMT = 0xF000, S_IFREG = 0x8000, S_IFDIR = 0x4000, S_IFLNK = 0xA000;
-    private static final int ROOT = 2, MAX_SYMLINKS = 40, MAX_DEPTH = 64;
+    private static final int ROOT = 2;
 
-    private final ByteSource disk;
     private final int blockSize, inodeSize, inodesPerGroup, descSize;
     private final long firstDataBlock, groups, blocksCount, inodesCount;
 
     /** An inode's fields that matter here. */
-    record Inode(int number, int mode, long size, int flags, byte[] block) {
-        boolean isDir() { return (mode & S_IFMT) == S_IFDIR; }
-        boolean isFile() { return (mode & S_IFMT) == S_IFREG; }
-        boolean isLink() { return (mode & S_IFMT) == S_IFLNK; }
-    }
-
-    /** A run of a file's data: {@code length} bytes from file byte {@code logical} at disk byte {@code physical}. */
-    record Extent(long logical, long physical, long length) {}
+    record Inode(long id, int mode, long size, int flags, byte[] block) implements Node {}
 
     private Ext4(ByteSource disk, ByteBuffer sb) {
-        this.disk = disk;
+        super(disk);
         long logBlock = u32(sb, 0x18);
         if (logBlock > 6) throw bad(SB_OFFSET + 0x18, "s_log_block_size", "0..6 (1 KiB .. 64 KiB blocks)", logBlock);
         this.blockSize = 1024 << logBlock;
@@ -67,97 +57,35 @@ final class Ext4 {
     /** True when the disk carries an ext2/3/4 superblock magic. */
     static boolean detect(ByteSource disk) {
         if (disk.size() < SB_OFFSET + 1024) return false;
-        ByteBuffer sb = read(disk, SB_OFFSET, 1024);
+        ByteBuffer sb = read(disk, SB_OFFSET, 1024, "ext4");
         return u16(sb, 0x38) == SB_MAGIC;
     }
 
     /** Opens the filesystem on {@code disk}. */
     static Ext4 open(ByteSource disk) {
         if (!detect(disk)) throw new FormatException(disk.name(), SB_OFFSET + 0x38, "s_magic", "0xEF53 (ext2/3/4)", "no ext4 superblock");
-        return new Ext4(disk, read(disk, SB_OFFSET, 1024));
+        return new Ext4(disk, read(disk, SB_OFFSET, 1024, "ext4"));
     }
 
     int blockSize() { return blockSize; }
 
-    /** The inode at {@code path} (absolute or relative to the root; symlinks followed), or null when there is none. */
-    Inode lookup(String path) {
-        return resolve(inode(ROOT), path, 0, true);
-    }
+    @Override
+    String type() { return "ext4"; }
 
-    private Inode resolve(Inode start, String path, int links, boolean followLast) {
-        Inode cur = path.startsWith("/") ? inode(ROOT) : start;
-        String[] parts = path.split("/");
-        List<Inode> stack = new ArrayList<>();
-        for (int i = 0; i < parts.length; i++) {
-            String p = parts[i];
-            if (p.isEmpty() || p.equals(".")) continue;
-            if (!cur.isDir()) return null;
-            if (p.equals("..")) {
-                cur = stack.isEmpty() ? cur : stack.removeLast();
-                continue;
-            }
-            Integer n = find(cur, p);
-            if (n == null) return null;
-            Inode next = inode(n);
-            boolean last = i == parts.length - 1 || restEmpty(parts, i + 1);
-            if (next.isLink() && (!last || followLast)) {
-                if (links >= MAX_SYMLINKS) return null;
-                next = resolve(cur, linkTarget(next), links + 1, true);
-                if (next == null) return null;
-            }
-            stack.add(cur);
-            cur = next;
-        }
-        return cur;
-    }
+    @Override
+    Node root() { return inode(ROOT); }
 
-    private static boolean restEmpty(String[] parts, int from) {
-        for (int i = from; i < parts.length; i++) if (!parts[i].isEmpty() && !parts[i].equals(".")) return false;
-        return true;
-    }
+    @Override
+    Node node(long id) { return inode((int) Math.min(Integer.MAX_VALUE, id)); }
 
-    private String linkTarget(Inode link) {
-        if (link.size < 60 && (link.flags & (EXTENTS_FL | INLINE_DATA_FL)) == 0) {
-            return new String(link.block, 0, (int) link.size, StandardCharsets.UTF_8); // fast symlink
-        }
-        return new String(readFile(link, 4096), StandardCharsets.UTF_8);
-    }
-
-    /** The regular files under directory {@code dir} (recursively, symlinks not followed), as paths. */
-    List<String> walk(String dir) {
-        Inode d = lookup(dir);
-        List<String> out = new ArrayList<>();
-        if (d == null || !d.isDir()) return out;
-        String base = dir.endsWith("/") ? dir.substring(0, dir.length() - 1) : dir;
-        walk(d, base, out, 0);
-        return out;
-    }
-
-    private void walk(Inode d, String path, List<String> out, int depth) {
-        if (depth > MAX_DEPTH) return;
-        for (Entry e : entries(d)) {
-            if (e.name.equals(".") || e.name.equals("..")) continue;
-            Inode c = inode(e.inode);
-            if (c.isDir()) walk(c, path + "/" + e.name, out, depth + 1);
-            else if (c.isFile()) out.add(path + "/" + e.name);
-        }
-    }
-
-    private record Entry(int inode, String name) {}
-
-    private Integer find(Inode dir, String name) {
-        for (Entry e : entries(dir)) {
-            if (e.name.equals(name)) return e.inode;
-        }
-        return null;
-    }
-
-    private List<Entry> entries(Inode dir) {
-        List<Entry> out = new ArrayList<>();
+    @Override
+    List<DirEntry> entries(Node node) {
+        Inode dir = (Inode) node;
+        List<DirEntry> out = new ArrayList<>();
         if ((dir.flags & INLINE_DATA_FL) != 0) return out; // inline directories are not read
         for (Extent x : extents(dir)) {
-            for (long off = 0; off < x.length; off += blockSize) {
-                ByteBuffer b = read(disk, x.physical + off, blockSize);
+            for (long off = 0; off < x.length(); off += blockSize) {
+                ByteBuffer b = read(x.physical() + off, blockSize);
                 int p = 0;
                 while (p + 8 <= blockSize) {
                     int ino = (int) u32(b, p);
@@ -167,7 +95,7 @@ final class Ext4 {
                     if (ino != 0 && len > 0 && 8 + len <= rec) {
                         byte[] nb = new byte[len];
                         b.get(p + 8, nb);
-                        out.add(new Entry(ino, new String(nb, StandardCharsets.UTF_8)));
+                        out.add(new DirEntry(Integer.toUnsignedLong(ino), new String(nb, StandardCharsets.UTF_8)));
                     }
                     p += rec;
                 }
@@ -182,21 +110,22 @@ final class Ext4 {
         long g = (n - 1L) / inodesPerGroup, idx = (n - 1L) % inodesPerGroup;
         if (g >= groups) throw bad(0, "inode", "an inode of one of the " + groups + " groups", n);
         long gdt = (firstDataBlock + 1) * blockSize + g * descSize;
-        ByteBuffer d = read(disk, gdt, descSize);
+        ByteBuffer d = read(gdt, descSize);
         long table = u32(d, 0x08) | (descSize >= 64 ? u32(d, 0x28) << 32 : 0);
         long at = table * blockSize + idx * inodeSize;
-        ByteBuffer in = read(disk, at, 128);
+        ByteBuffer in = read(at, 128);
         byte[] block = new byte[60];
         in.get(0x28, block);
         long size = u32(in, 0x04) | (u32(in, 0x6C) << 32);
         return new Inode(n, u16(in, 0), size, (int) u32(in, 0x20), block);
     }
 
-    /**
-     * The disk ranges of the file's data in logical order (holes left out), as fiemap reports them;
-     * the last may run past the end of the file to the end of its block.
-     */
-    List<Extent> extents(Inode f) {
+    @Override
+    List<Extent> extents(Node node) {
+        Inode f = (Inode) node;
+        if (f.isLink() && f.size < 60 && (f.flags & (EXTENTS_FL | INLINE_DATA_FL)) == 0) {
+            return List.of(); // a fast symlink: the target is in the inode (readFile)
+        }
         List<Extent> out = new ArrayList<>();
         if ((f.flags & INLINE_DATA_FL) != 0) return out;
         if ((f.flags & EXTENTS_FL) != 0) {
@@ -224,7 +153,7 @@ final class Ext4 {
             add(out, next[0]++, block);
             return;
         }
-        ByteBuffer b = read(disk, block * blockSize, blockSize);
+        ByteBuffer b = read(block * blockSize, blockSize);
         for (int i = 0; i < blockSize / 4 && next[0] < blocks; i++) mapped(out, next, u32(b, i * 4), level - 1, blocks);
     }
 
@@ -232,8 +161,8 @@ final class Ext4 {
         long logical = logicalBlock * blockSize, physical = block * blockSize;
         if (!out.isEmpty()) {
             Extent l = out.getLast();
-            if (l.logical + l.length == logical && l.physical + l.length == physical) {
-                out.set(out.size() - 1, new Extent(l.logical, l.physical, l.length + blockSize));
+            if (l.logical() + l.length() == logical && l.physical() + l.length() == physical) {
+                out.set(out.size() - 1, new Extent(l.logical(), l.physical(), l.length() + blockSize));
                 return;
             }
         }
@@ -256,38 +185,17 @@ final class Ext4 {
             } else {
                 long leaf = u32(n, e + 4) | ((long) u16(n, e + 8) << 32);
                 if (leaf >= blocksCount) throw bad(leaf * blockSize, "ei_leaf", "a block below " + blocksCount, leaf);
-                extentNode(read(disk, leaf * blockSize, blockSize), out, level + 1);
+                extentNode(read(leaf * blockSize, blockSize), out, level + 1);
             }
         }
     }
 
-    /** The first {@code max} bytes of a file's data. */
-    byte[] readFile(Inode f, int max) {
-        int n = (int) Math.min(max, f.size);
-        byte[] out = new byte[n];
-        for (Extent x : extents(f)) {
-            long from = x.logical, to = Math.min(n, x.logical + x.length);
-            if (from >= to) continue;
-            ByteBuffer b = read(disk, x.physical, (int) (to - from));
-            b.get(0, out, (int) from, (int) (to - from));
+    @Override
+    byte[] readFile(Node node, int max) {
+        Inode f = (Inode) node;
+        if (f.isLink() && f.size < 60 && (f.flags & (EXTENTS_FL | INLINE_DATA_FL)) == 0) {
+            return java.util.Arrays.copyOf(f.block, (int) Math.min(max, f.size)); // fast symlink
         }
-        return out;
+        return super.readFile(node, max);
     }
-
-    private FormatException bad(long offset, String field, String expected, Object found) {
-        return new FormatException(disk.name(), offset, "ext4 " + field, expected, String.valueOf(found));
-    }
-
-    private static ByteBuffer read(ByteSource disk, long at, int len) {
-        if (at < 0 || at > disk.size() - len) {
-            throw new FormatException(disk.name(), at, "ext4 block", "a range inside the disk of " + disk.size() + " bytes", len + " bytes");
-        }
-        byte[] b = new byte[len];
-        disk.read(at, MemorySegment.ofArray(b), 0, len);
-        return ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
-    }
-
-    private static long u32(ByteBuffer b, int at) { return b.getInt(at) & 0xFFFFFFFFL; }
-
-    private static int u16(ByteBuffer b, int at) { return b.getShort(at) & 0xFFFF; }
 }

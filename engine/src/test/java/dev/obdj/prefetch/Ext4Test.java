@@ -36,13 +36,13 @@ class Ext4Test {
             Ext4 fs = Ext4.open(disk);
             assertEquals(blockSize, fs.blockSize());
             for (var e : files.entrySet()) {
-                Ext4.Inode ino = fs.lookup(e.getKey());
+                ImageFs.Node ino = fs.lookup(e.getKey());
                 assertNotNull(ino, e.getKey());
                 assertTrue(ino.isFile());
                 assertEquals(e.getValue().length, ino.size());
                 assertArrayEquals(e.getValue(), fs.readFile(ino, Integer.MAX_VALUE), e.getKey());
                 List<Long> blocks = new ArrayList<>();
-                for (Ext4.Extent x : fs.extents(ino)) {
+                for (ImageFs.Extent x : fs.extents(ino)) {
                     for (long b = 0; b < x.length() / blockSize; b++) blocks.add(x.physical() / blockSize + b);
                 }
                 List<Long> want = E2fs.blocks(img, e.getKey());
@@ -113,6 +113,7 @@ class Ext4Test {
         Files.write(f, new byte[1 << 16]);
         try (MappedFile disk = MappedFile.open(f)) {
             assertFalse(Ext4.detect(disk));
+            assertNull(ImageFs.open(disk));
             assertEquals(List.of(), DynamicPrefetcher.plan(List.of("/a"), disk));
         }
     }
