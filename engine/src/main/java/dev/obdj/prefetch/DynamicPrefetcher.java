@@ -92,7 +92,9 @@ public final class DynamicPrefetcher implements AutoCloseable {
     /**
      * The disk ranges of the entries on the filesystem of {@code disk}, as the reference computes
      * them: per file, its extents in file order, the total cut at the file size rounded up to 512
-     * bytes, split in reads of at most 1 MiB (layer index 0 stands for the whole image).
+     * bytes, split in reads of at most 1 MiB (layer index 0 stands for the whole image). Never
+     * throws: a path that cannot be resolved or mapped is logged and skipped, a damaged superblock
+     * gives no ranges.
      */
     public static List<Trace.Record> plan(List<String> entries, ByteSource disk) {
         return plan(entries, disk, () -> false);
@@ -100,7 +102,13 @@ public final class DynamicPrefetcher implements AutoCloseable {
 
     private static List<Trace.Record> plan(List<String> entries, ByteSource disk, java.util.function.BooleanSupplier stop) {
         List<Trace.Record> out = new ArrayList<>();
-        ImageFs fs = ImageFs.open(disk);
+        ImageFs fs;
+        try {
+            fs = ImageFs.open(disk);
+        } catch (RuntimeException e) {
+            LOG.warning(disk.name() + ": the image's filesystem cannot be read (" + e.getMessage() + "); the prefetch list is not used");
+            return out;
+        }
         if (fs == null) {
             LOG.warning(disk.name() + ": neither ext4 nor EROFS on the image; the prefetch list is not used");
             return out;

@@ -73,6 +73,7 @@ final class Erofs extends ImageFs {
     Node node(long nid) {
         if (nid < 0 || nid > (disk.size() - metaStart) / ISLOT) throw bad(metaStart, "nid", "an inode slot inside the disk", nid);
         long at = metaStart + nid * ISLOT;
+        if (disk.size() - at < ISLOT) throw bad(at, "inode", "a 32-byte inode slot inside the disk", nid);
         ByteBuffer b = read(at, (int) Math.min(64, disk.size() - at));
         int format = u16(b, 0);
         boolean extended = (format & 1) != 0;

@@ -43,7 +43,7 @@ final class Ext4 extends ImageFs {
         int incompat = (int) u32(sb, 0x60);
         if ((incompat & INCOMPAT_META_BG) != 0) throw bad(SB_OFFSET + 0x60, "s_feature_incompat", "no meta_bg", "meta_bg");
         this.descSize = is64(sb) ? Math.max(32, u16(sb, 0xFE)) : 32;
-        if (bpg == 0 || inodesPerGroup == 0) throw bad(SB_OFFSET + 0x20, "s_blocks_per_group", "non-zero group sizes", bpg + "/" + inodesPerGroup);
+        if (bpg == 0 || inodesPerGroup <= 0) throw bad(SB_OFFSET + 0x20, "s_blocks_per_group", "non-zero group sizes", bpg + "/" + inodesPerGroup);
         if (inodeSize < 128 || Integer.bitCount(inodeSize) != 1 || inodeSize > blockSize) {
             throw bad(SB_OFFSET + 0x58, "s_inode_size", "a power of two in [128, block size]", inodeSize);
         }
@@ -128,20 +128,26 @@ final class Ext4 extends ImageFs {
         }
         List<Extent> out = new ArrayList<>();
         if ((f.flags & INLINE_DATA_FL) != 0) return out;
+        long[] budget = {blocksCount}; // no file maps or points through more blocks than the disk has
         if ((f.flags & EXTENTS_FL) != 0) {
-            extentNode(ByteBuffer.wrap(f.block).order(ByteOrder.LITTLE_ENDIAN), out, 0);
+            extentNode(ByteBuffer.wrap(f.block).order(ByteOrder.LITTLE_ENDIAN), out, 0, budget);
         } else {
             long blocks = (f.size + blockSize - 1) / blockSize;
             ByteBuffer b = ByteBuffer.wrap(f.block).order(ByteOrder.LITTLE_ENDIAN);
             long[] next = {0};
-            for (int i = 0; i < 12 && next[0] < blocks; i++) mapped(out, next, u32(b, i * 4), 0, blocks);
-            for (int level = 1; level <= 3 && next[0] < blocks; level++) mapped(out, next, u32(b, (11 + level) * 4), level, blocks);
+            for (int i = 0; i < 12 && next[0] < blocks; i++) mapped(out, next, u32(b, i * 4), 0, blocks, budget);
+            for (int level = 1; level <= 3 && next[0] < blocks; level++) mapped(out, next, u32(b, (11 + level) * 4), level, blocks, budget);
         }
         return out;
     }
 
     /** Indirect block maps: {@code level} 0 is a data block, 1..3 indirect blocks. */
-    private void mapped(List<Extent> out, long[] next, long block, int level, long blocks) {
+    private void spend(long[] budget, long n, long at) {
+        budget[0] -= n;
+        if (budget[0] < 0) throw bad(at, "block map", "at most " + blocksCount + " blocks per file", "more");
+    }
+
+    private void mapped(List<Extent> out, long[] next, long block, int level, long blocks, long[] budget) {
         long span = 1;
         for (int i = 0; i < level; i++) span *= blockSize / 4;
         if (block == 0) { // a hole
@@ -149,12 +155,13 @@ final class Ext4 extends ImageFs {
             return;
         }
         if (block >= blocksCount) throw bad(block * blockSize, "i_block", "a block below " + blocksCount, block);
+        spend(budget, 1, block * blockSize);
         if (level == 0) {
             add(out, next[0]++, block);
             return;
         }
         ByteBuffer b = read(block * blockSize, blockSize);
-        for (int i = 0; i < blockSize / 4 && next[0] < blocks; i++) mapped(out, next, u32(b, i * 4), level - 1, blocks);
+        for (int i = 0; i < blockSize / 4 && next[0] < blocks; i++) mapped(out, next, u32(b, i * 4), level - 1, blocks, budget);
     }
 
     private void add(List<Extent> out, long logicalBlock, long block) {
@@ -169,7 +176,7 @@ final class Ext4 extends ImageFs {
         out.add(new Extent(logical, physical, blockSize));
     }
 
-    private void extentNode(ByteBuffer n, List<Extent> out, int level) {
+    private void extentNode(ByteBuffer n, List<Extent> out, int level, long[] budget) {
         if (u16(n, 0) != EXTENT_MAGIC) throw bad(0, "eh_magic", "0xF30A", u16(n, 0));
         int entries = u16(n, 2), depth = u16(n, 6);
         if (level > 5 || depth > 5 || 12 + entries * 12 > n.capacity()) throw bad(0, "eh_entries", "a sane extent node", entries + " entries, depth " + depth);
@@ -181,11 +188,13 @@ final class Ext4 extends ImageFs {
                 if (len > 32768) len -= 32768; // uninitialised extent: still reported, as fiemap does
                 long start = ((long) u16(n, e + 6) << 32) | u32(n, e + 8);
                 if (start + len > blocksCount) throw bad(start * blockSize, "ee_start", "blocks below " + blocksCount, start + "+" + len);
+                spend(budget, len, start * blockSize);
                 out.add(new Extent(logical * blockSize, start * blockSize, (long) len * blockSize));
             } else {
                 long leaf = u32(n, e + 4) | ((long) u16(n, e + 8) << 32);
                 if (leaf >= blocksCount) throw bad(leaf * blockSize, "ei_leaf", "a block below " + blocksCount, leaf);
-                extentNode(read(leaf * blockSize, blockSize), out, level + 1);
+                spend(budget, 1, leaf * blockSize);
+                extentNode(read(leaf * blockSize, blockSize), out, level + 1, budget);
             }
         }
     }

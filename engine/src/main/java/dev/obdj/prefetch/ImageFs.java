@@ -111,16 +111,16 @@ abstract sealed class ImageFs permits Ext4, Erofs {
         List<String> out = new ArrayList<>();
         if (d == null || !d.isDir()) return out;
         String base = dir.endsWith("/") ? dir.substring(0, dir.length() - 1) : dir;
-        walk(d, base, out, 0);
+        walk(d, base, out, 0, new java.util.HashSet<>());
         return out;
     }
 
-    private void walk(Node d, String path, List<String> out, int depth) {
-        if (depth > MAX_DEPTH) return;
+    private void walk(Node d, String path, List<String> out, int depth, java.util.Set<Long> seen) {
+        if (depth > MAX_DEPTH || !seen.add(d.id())) return; // a damaged tree may loop
         for (DirEntry e : entries(d)) {
             if (e.name.equals(".") || e.name.equals("..")) continue;
             Node c = node(e.id);
-            if (c.isDir()) walk(c, path + "/" + e.name, out, depth + 1);
+            if (c.isDir()) walk(c, path + "/" + e.name, out, depth + 1, seen);
             else if (c.isFile()) out.add(path + "/" + e.name);
         }
     }

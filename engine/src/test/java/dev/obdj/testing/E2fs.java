@@ -100,6 +100,14 @@ public final class E2fs {
         return blocks;
     }
 
+    /** The disk byte offset of the inode of {@code path}, from {@code debugfs -R "imap <path>"}. */
+    public static long inodeAt(Path image, String path, int blockSize) throws IOException, InterruptedException {
+        String out = run(List.of(tool("debugfs").toString(), "-R", "imap " + path, image.toString()));
+        java.util.regex.Matcher m = java.util.regex.Pattern.compile("located at block (\\d+), offset 0x([0-9a-fA-F]+)").matcher(out);
+        if (!m.find()) throw new IOException("debugfs imap " + path + ": " + out);
+        return Long.parseLong(m.group(1)) * blockSize + Long.parseLong(m.group(2), 16);
+    }
+
     private static String run(List<String> cmd) throws IOException, InterruptedException {
         Process p = new ProcessBuilder(cmd).redirectErrorStream(false).start();
         byte[] out = p.getInputStream().readAllBytes();
