@@ -157,6 +157,9 @@ public final class BlobCache implements AutoCloseable {
                     if (removed.add(f.substring(0, f.length() - 5))) n++;
                 }
             }
+            try (DirectoryStream<Path> partial = Files.newDirectoryStream(dir, "*.blob.download")) {
+                for (Path b : partial) Files.deleteIfExists(b); // unfinished downloads kept for resuming
+            }
         } catch (NoSuchFileException e) {
             return 0;
         } catch (IOException e) {

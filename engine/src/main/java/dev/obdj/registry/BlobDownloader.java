@@ -2,6 +2,7 @@ package dev.obdj.registry;
 
 import dev.obdj.StorageException;
 import dev.obdj.config.ImageConfig;
+import dev.obdj.io.Posix;
 
 import java.io.IOException;
 import java.nio.ByteBuffer;
@@ -30,9 +31,10 @@ import java.util.logging.Logger;
  * {@code delayExtra} seconds, then fetches each remote layer whole, in {@code blockSize} ranges, at
  * most {@code maxMBps} MiB/s, into a staging file next to its target; checks the digest of the whole
  * blob; renames the staging file to the target; and switches the layer's reads to it
- * ({@link RemoteBlob#switchTo}). A failed or mismatching attempt discards the staging file (with a
- * warning) and is tried again, {@code tryCnt} attempts in all, with backoff; reads stay on demand
- * meanwhile. {@link #close()} stops it promptly.
+ * ({@link RemoteBlob#switchTo}). A failed attempt is tried again, {@code tryCnt} attempts in all,
+ * with backoff, resuming at the blocks still missing from the sparse staging file (also after a
+ * restart, as the reference); a digest mismatch discards the staging file with a warning and the
+ * next attempt fetches everything. Reads stay on demand meanwhile. {@link #close()} stops it promptly.
  *
  * <p>The target is {@code lowers[].dir/overlaybd.commit} (staging {@code overlaybd.download}), the
  * reference's place, which its open and obdj's take as a local layer on the next open. A layer
@@ -66,7 +68,7 @@ public final class BlobDownloader implements AutoCloseable {
     private final long delayNanos;
     private final CountDownLatch stop = new CountDownLatch(1);
     private final CountDownLatch finished = new CountDownLatch(1);
-    private final AtomicLong bytes = new AtomicLong(), mismatches = new AtomicLong();
+    private final AtomicLong bytes = new AtomicLong(), resumed = new AtomicLong(), mismatches = new AtomicLong();
     private final Thread thread;
 
     private BlobDownloader(List<Job> jobs, ImageConfig.Download settings, RegistryClient client, Duration backoffBase,
@@ -106,6 +108,9 @@ public final class BlobDownloader implements AutoCloseable {
     /** Bytes fetched by the download so far (all attempts). */
     public long bytes() { return bytes.get(); }
 
+    /** Bytes taken from a staging file an earlier run left (resumed), not fetched. */
+    public long resumed() { return resumed.get(); }
+
     /** Attempts whose digest did not match. */
     public long mismatches() { return mismatches.get(); }
 
@@ -142,6 +147,7 @@ public final class BlobDownloader implements AutoCloseable {
             return State.SKIPPED;
         }
         int tries = Math.max(1, settings.tryCnt());
+        boolean fresh = false;
         for (int a = 1; a <= tries && !stopped(); a++) {
             if (a > 1) {
                 long d = Math.min(backoffMax.toNanos(), backoffBase.toNanos() << Math.min(20, a - 2));
@@ -152,8 +158,9 @@ public final class BlobDownloader implements AutoCloseable {
                     blob.switchTo(job.target()); // another process (or an earlier open) finished it
                     return State.DONE;
                 }
-                Attempt r = attempt(job, md);
+                Attempt r = attempt(job, md, fresh);
                 if (r == Attempt.STOPPED) break;
+                if (r == Attempt.MISMATCH) fresh = true; // as the reference: after a mismatch, fetch every block again
                 if (r == Attempt.DONE) {
                     blob.switchTo(job.target());
                     LOG.info(() -> blob.name() + ": downloaded and verified; reads now come from " + job.target());
@@ -173,52 +180,71 @@ public final class BlobDownloader implements AutoCloseable {
 
     private enum Attempt { DONE, MISMATCH, STOPPED, BUSY }
 
-    /** One whole download into the staging file; renames it to the target when the digest matches. */
-    private Attempt attempt(Job job, MessageDigest md) throws IOException, InterruptedException {
+    /**
+     * One whole download into the staging file; renames it to the target when the digest matches.
+     * Unless {@code fresh}, blocks an earlier run already wrote (no hole in the sparse staging file,
+     * as the reference checks with {@code SEEK_HOLE}) are read back instead of fetched; the digest
+     * covers them all the same.
+     */
+    private Attempt attempt(Job job, MessageDigest md, boolean fresh) throws IOException, InterruptedException {
         RemoteBlob blob = job.blob();
         Files.createDirectories(job.staging().getParent());
-        boolean keep = false;
-        try (FileChannel ch = FileChannel.open(job.staging(), StandardOpenOption.CREATE, StandardOpenOption.WRITE)) {
+        boolean discard = false;
+        try (java.io.RandomAccessFile raf = new java.io.RandomAccessFile(job.staging().toFile(), "rw");
+             FileChannel ch = raf.getChannel()) {
             FileLock lock;
             try {
                 lock = ch.tryLock();
             } catch (OverlappingFileLockException e) {
                 lock = null;
             }
-            if (lock == null) {
-                keep = true;
-                return Attempt.BUSY;
-            }
-            ch.truncate(0);
-            md.reset();
+            if (lock == null) return Attempt.BUSY;
             long size = blob.size();
+            if (fresh) ch.truncate(0);
+            raf.setLength(size); // sparse: holes are what is still to fetch
+            md.reset();
             int bs = (int) Math.max(1, Math.min(64 * MIB, Math.min(settings.blockSize(), size)));
             byte[] buf = new byte[bs];
             double rate = settings.maxMBps() > 0 ? settings.maxMBps() * (double) MIB : 0; // bytes per second, as the reference
-            long t0 = System.nanoTime(), done = 0;
-            while (done < size) {
-                if (stopped()) return Attempt.STOPPED;
-                int n = (int) Math.min(bs, size - done);
-                try {
-                    client.fetch(blob.url(), blob.name(), done, buf, 0, n);
-                } catch (FetchFailedException e) {
+            long t0 = System.nanoTime(), done = 0, fetched = 0;
+            try (Holes holes = fresh ? null : Holes.open(job.staging())) {
+                while (done < size) {
                     if (stopped()) return Attempt.STOPPED;
-                    throw new IOException(e.getMessage(), e);
-                }
-                bytes.addAndGet(n);
-                md.update(buf, 0, n);
-                ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
-                long at = done;
-                while (bb.hasRemaining()) at += ch.write(bb, at);
-                done += n;
-                if (rate > 0) { // pace: never ahead of size/rate
-                    long due = t0 + (long) (done / rate * 1e9) - System.nanoTime();
-                    if (due > 0 && stop.await(due, TimeUnit.NANOSECONDS)) return Attempt.STOPPED;
+                    int n = (int) Math.min(bs, size - done);
+                    if (holes != null && holes.written(done, n)) {
+                        ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
+                        long at = done;
+                        while (bb.hasRemaining()) {
+                            int r = ch.read(bb, at);
+                            if (r < 0) throw new IOException(job.staging() + ": shorter than " + size + " bytes");
+                            at += r;
+                        }
+                        resumed.addAndGet(n);
+                    } else {
+                        try {
+                            client.fetch(blob.url(), blob.name(), done, buf, 0, n);
+                        } catch (FetchFailedException e) {
+                            if (stopped()) return Attempt.STOPPED;
+                            throw new IOException(e.getMessage(), e);
+                        }
+                        bytes.addAndGet(n);
+                        fetched += n;
+                        ByteBuffer bb = ByteBuffer.wrap(buf, 0, n);
+                        long at = done;
+                        while (bb.hasRemaining()) at += ch.write(bb, at);
+                    }
+                    md.update(buf, 0, n);
+                    done += n;
+                    if (rate > 0 && fetched > 0) { // pace: never ahead of fetched/rate
+                        long due = t0 + (long) (fetched / rate * 1e9) - System.nanoTime();
+                        if (due > 0 && stop.await(due, TimeUnit.NANOSECONDS)) return Attempt.STOPPED;
+                    }
                 }
             }
             String got = blob.name().substring(0, blob.name().indexOf(':') + 1) + HexFormat.of().formatHex(md.digest());
             if (!got.equals(blob.name())) {
                 mismatches.incrementAndGet();
+                discard = true;
                 LOG.warning(blob.name() + ": the downloaded blob's digest is " + got + "; the download is discarded and reads "
                         + "stay on demand");
                 return Attempt.MISMATCH;
@@ -229,10 +255,32 @@ public final class BlobDownloader implements AutoCloseable {
             } catch (AtomicMoveNotSupportedException e) {
                 Files.move(job.staging(), job.target(), StandardCopyOption.REPLACE_EXISTING);
             }
-            keep = true;
             return Attempt.DONE;
         } finally {
-            if (!keep) Files.deleteIfExists(job.staging());
+            // A mismatch starts over; an interrupted or failed download stays for the next attempt or run.
+            if (discard) Files.deleteIfExists(job.staging());
+        }
+    }
+
+    /** Which parts of a sparse file were written ({@code SEEK_HOLE}); null where the native call is not available. */
+    private record Holes(Posix.Fd fd) implements AutoCloseable {
+        static Holes open(Path p) {
+            try {
+                return new Holes(Posix.open(p, Posix.O_RDONLY));
+            } catch (RuntimeException | LinkageError e) {
+                LOG.fine(() -> p + ": no SEEK_HOLE (" + e + "); the download starts over");
+                return null;
+            }
+        }
+
+        boolean written(long offset, long length) {
+            long hole = Posix.lseek(fd, offset, Posix.SEEK_HOLE);
+            return hole >= offset + length;
+        }
+
+        @Override
+        public void close() {
+            fd.close();
         }
     }
 

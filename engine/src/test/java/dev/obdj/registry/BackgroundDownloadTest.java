@@ -214,13 +214,15 @@ class BackgroundDownloadTest {
     }
 
     @Test
-    void closingDuringTheDownloadStopsItPromptly() throws Exception {
+    void closingDuringTheDownloadStopsItPromptlyAndTheNextOpenResumes() throws Exception {
         GlobalConfig g = global(null);
+        long size = Files.size(bigLayer);
+        Path staging = tmp.resolve("layer0").resolve("overlaybd.download");
         ImageConfig c = ImageConfig.parse(config(registry.blobUrl(REPO), List.of(bigDigest), true, download(1, 3, 16384)), tmp);
         Image img = Image.open(c, g);
         BlobDownloader d = img.sources().downloader();
         long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
-        while (d.bytes() == 0 && System.nanoTime() < deadline) {
+        while (d.bytes() < 5 * 16384 && System.nanoTime() < deadline) {
             Thread.sleep(10);
         }
         assertTrue(d.bytes() > 0, "the download started");
@@ -229,8 +231,41 @@ class BackgroundDownloadTest {
         double seconds = (System.nanoTime() - t0) / 1e9;
         assertTrue(seconds < 5, "close took " + seconds + " s");
         assertTrue(d.await(0, TimeUnit.SECONDS));
+        long fetched = d.bytes();
+        assertTrue(fetched < size, "stopped before the end");
         assertFalse(Files.exists(tmp.resolve("layer0").resolve("overlaybd.commit")));
-        assertFalse(Files.exists(tmp.resolve("layer0").resolve("overlaybd.download")));
+        assertEquals(size, Files.size(staging), "the sparse staging file stays for the next run, as the reference leaves it");
+
+        // The next open resumes: the blocks already written are read back, not fetched again.
+        ImageConfig fast = ImageConfig.parse(config(registry.blobUrl(REPO), List.of(bigDigest), true, download(0, 2, 16384)), tmp);
+        try (Image again = Image.open(fast, g)) {
+            BlobDownloader d2 = awaitDownload(again);
+            assertEquals(BlobDownloader.State.DONE, d2.state(0));
+            assertTrue(d2.resumed() >= 16384, "resumed " + d2.resumed() + " bytes");
+            assertEquals(size, d2.resumed() + d2.bytes(), "every byte was either resumed or fetched once");
+            assertArrayEquals(Files.readAllBytes(bigLayer), Files.readAllBytes(tmp.resolve("layer0").resolve("overlaybd.commit")));
+            assertFalse(Files.exists(staging));
+            assertEquals(bigSha, RegistryImageTest.sha(again));
+        }
+    }
+
+    @Test
+    void aStagingFileWithWrongBytesIsCaughtByTheDigestAndFetchedAgain() throws Exception {
+        // A staging file left with garbage where it claims data: the digest refuses it, the next attempt starts fresh.
+        long size = Files.size(bigLayer);
+        Path staging = tmp.resolve("layer0").resolve("overlaybd.download");
+        Files.createDirectories(staging.getParent());
+        byte[] junk = new byte[(int) size];
+        new java.util.Random(1).nextBytes(junk);
+        Files.write(staging, junk);
+        ImageConfig c = ImageConfig.parse(config(registry.blobUrl(REPO), List.of(bigDigest), true, download(0, 2, 65536)), tmp);
+        try (Image img = Image.open(c, global(null))) {
+            BlobDownloader d = awaitDownload(img);
+            assertEquals(BlobDownloader.State.DONE, d.state(0));
+            assertEquals(1, d.mismatches());
+            assertEquals(size, d.bytes(), "the second attempt fetched everything");
+            assertArrayEquals(Files.readAllBytes(bigLayer), Files.readAllBytes(tmp.resolve("layer0").resolve("overlaybd.commit")));
+        }
     }
 
     @Test
