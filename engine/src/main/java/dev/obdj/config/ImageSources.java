@@ -26,8 +26,11 @@ import java.util.logging.Logger;
  * per lower, the first existing local candidate ({@code file}, then {@code dir/overlaybd.commit},
  * {@code dir/.commit}, {@code dir/overlaybd.sealed}), else the registry blob
  * {@code repoBlobUrl/digest} through the cache; then the tar check, the ZFile check, and the trace
- * wrapper. {@link dev.obdj.Image#open(ImageSources, boolean)} builds the image on them; the image
- * then owns the sources and closes this object (prefetch workers, trace, cache, HTTP client) first.
+ * wrapper. {@link dev.obdj.Image#open(ImageSources, boolean)} builds the image on them, then starts
+ * the background work: trace replay or the prefetch list ({@link #startPrefetch}) and the whole-blob
+ * download ({@link #startDownload}); the image owns the sources and closes this object (download,
+ * prefetch workers, trace, cache, HTTP client) first. A lower whose verified whole copy an earlier
+ * download left in the cache directory is opened from that file.
  */
 public final class ImageSources implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger("dev.obdj.config");
