@@ -74,7 +74,7 @@ public final class Image implements AutoCloseable {
 
     /**
      * Builds the image on sources opened by {@link ImageSources#open}; the image owns them from here
-     * on, also when this fails. Starts the trace replay once the image is open.
+     * on, also when this fails. Starts the trace replay and the background download once the image is open.
      */
     public static Image open(ImageSources src, boolean writable) {
         ImageConfig config = src.config();
@@ -108,9 +108,22 @@ public final class Image implements AutoCloseable {
             config.writeResult(e.getMessage());
             throw e;
         }
-        src.startPrefetch();
+        src.startPrefetch(img.diskView());
+        src.startDownload();
         config.writeResult(null);
         return img;
+    }
+
+    /** The image's disk as a source (for the prefetch of a path list); closing it does nothing. */
+    private ByteSource diskView() {
+        return new ByteSource() {
+            @Override public String name() { return "image"; }
+            @Override public long size() { return Image.this.size(); }
+            @Override public void read(long position, MemorySegment dst, long dstOffset, long length) {
+                Image.this.read(position, dst, dstOffset, length);
+            }
+            @Override public void close() { }
+        };
     }
 
     /** What opened an image from a config (cache, client, prefetch, trace), or null for images opened from files. */

@@ -35,6 +35,18 @@ final class CacheCommand implements Command {
             return 0;
         }
         BlobCache.Stats s = BlobCache.stats(d);
+        int complete = 0;
+        long completeBytes = 0;
+        if (java.nio.file.Files.isDirectory(d)) { // whole verified copies left by the background download
+            try (var ds = java.nio.file.Files.newDirectoryStream(d, "*.blob")) {
+                for (Path b : ds) {
+                    complete++;
+                    completeBytes += java.nio.file.Files.size(b);
+                }
+            } catch (java.io.IOException e) {
+                throw new dev.obdj.StorageException(d.toString(), "list cache", e);
+            }
+        }
         if (json) {
             Json j = new Json();
             j.begin();
@@ -42,10 +54,13 @@ final class CacheCommand implements Command {
             j.field("blobs", s.blobs());
             j.field("units", s.units());
             j.field("bytes", s.bytes());
+            j.field("downloaded_blobs", complete);
+            j.field("downloaded_bytes", completeBytes);
             j.end();
             out.println(j);
         } else {
-            out.println("dir: " + d + "\nblobs: " + s.blobs() + "\nunits: " + s.units() + "\nbytes: " + s.bytes());
+            out.println("dir: " + d + "\nblobs: " + s.blobs() + "\nunits: " + s.units() + "\nbytes: " + s.bytes()
+                    + "\ndownloaded: " + complete + " whole blob(s), " + completeBytes + " bytes");
         }
         return 0;
     }

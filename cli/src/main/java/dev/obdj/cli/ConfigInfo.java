@@ -34,7 +34,7 @@ final class ConfigInfo {
             int remoteIdx = 0;
             for (int i = 0; i < lowers.size(); i++) {
                 ImageConfig.Lower l = c.lowers().get(i);
-                Path local = l.localFile();
+                Path local = img.sources().localFile(i);
                 String where = local != null ? local.toString() : remotes.get(remoteIdx++).url();
                 String kind = lowers.get(i) instanceof dev.obdj.zfile.ZFileReader ? "zfile" : "lsmt";
                 j.begin();

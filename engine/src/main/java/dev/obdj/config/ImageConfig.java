@@ -61,14 +61,15 @@ public record ImageConfig(String source, String repoBlobUrl, List<Lower> lowers,
     public record Upper(Path index, Path data) {}
 
     /**
-     * Background whole-blob download ({@code download} in §7.1).
+     * Background whole-blob download ({@code download} in §7.1), performed by
+     * {@link dev.obdj.registry.BlobDownloader}.
      *
      * @param enable     download at all
      * @param delaySec   seconds after open before starting
-     * @param delayExtra random extra seconds (0..delayExtra)
-     * @param maxMBps    rate limit in MB/s (0 = none)
+     * @param delayExtra random extra seconds (0..delayExtra-1)
+     * @param maxMBps    rate limit in MiB/s, as the reference counts it (0 = none)
      * @param tryCnt     attempts per blob
-     * @param blockSize  bytes per request
+     * @param blockSize  bytes per range request
      */
     public record Download(boolean enable, long delaySec, long delayExtra, long maxMBps, int tryCnt, long blockSize) {
         /** The reference's defaults. */

@@ -133,6 +133,7 @@ public final class BlobCache implements AutoCloseable {
     /** Removes every cached blob from {@code dir} (other files are left alone); returns the number removed. */
     public static int clear(Path dir) {
         int n = 0;
+        java.util.Set<String> removed = new java.util.HashSet<>();
         try (FileChannel lockCh = FileChannel.open(dir.resolve("cache.lock"), StandardOpenOption.CREATE, StandardOpenOption.WRITE);
              FileLock ignored = lockCh.lock();
              DirectoryStream<Path> ds = Files.newDirectoryStream(dir, "*.map")) {
@@ -146,7 +147,18 @@ public final class BlobCache implements AutoCloseable {
                     Files.deleteIfExists(dir.resolve(base + ".data"));
                 }
                 Files.deleteIfExists(lock);
+                removed.add(base);
                 n++;
+            }
+            try (DirectoryStream<Path> blobs = Files.newDirectoryStream(dir, "*.blob")) {
+                for (Path b : blobs) { // complete copies of the background download
+                    Files.deleteIfExists(b);
+                    String f = b.getFileName().toString();
+                    if (removed.add(f.substring(0, f.length() - 5))) n++;
+                }
+            }
+            try (DirectoryStream<Path> partial = Files.newDirectoryStream(dir, "*.blob.download")) {
+                for (Path b : partial) Files.deleteIfExists(b); // unfinished downloads kept for resuming
             }
         } catch (NoSuchFileException e) {
             return 0;
@@ -158,6 +170,14 @@ public final class BlobCache implements AutoCloseable {
 
     /** The directory. */
     public Path dir() { return dir; }
+
+    /**
+     * Where the background download keeps the complete, digest-verified copy of a blob in a cache
+     * directory: {@code <dir>/<stem>.blob} ({@link BlobDownloader}; the file only appears once verified).
+     */
+    public static Path completeBlob(Path dir, String digest) {
+        return dir.resolve(stem(digest) + ".blob");
+    }
 
     /** The refill unit. */
     public int unit() { return unit; }

@@ -5,7 +5,8 @@ import java.io.IOException;
 /**
  * A range of a remote blob could not be fetched within the retry budget. It is the cause of the
  * {@link dev.obdj.StorageException} a read reports, and names the blob, the byte range, the attempts
- * made and the last failure (an HTTP status, a reset, a timeout or a short body).
+ * made and the last failure (an HTTP status, a reset, a timeout, a short body, or a failed TLS
+ * handshake: {@link #tls()}).
  */
 public final class FetchFailedException extends IOException {
     private static final long serialVersionUID = 1L;
@@ -38,6 +39,20 @@ public final class FetchFailedException extends IOException {
     /** Attempts made. */
     public int attempts() { return attempts; }
 
-    /** HTTP status of the last response, or 0 when the last attempt got none (reset, timeout). */
+    /** HTTP status of the last response, or 0 when the last attempt got none (reset, timeout, TLS). */
     public int lastStatus() { return lastStatus; }
+
+    /**
+     * True when the TLS handshake failed on the server's certificate (not trusted, or not naming the
+     * host). Such a failure is not retried.
+     */
+    public boolean tls() { return isTls(getCause()); }
+
+    static boolean isTls(Throwable t) {
+        for (int i = 0; t != null && i < 10; i++, t = t.getCause()) {
+            // a certificate that does not validate; a handshake merely cut short (transient) has no such cause
+            if (t instanceof java.security.GeneralSecurityException) return true;
+        }
+        return false;
+    }
 }

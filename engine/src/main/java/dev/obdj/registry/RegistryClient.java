@@ -188,6 +188,11 @@ public final class RegistryClient implements AutoCloseable {
                 cause = e;
             } catch (IOException e) {
                 if (e instanceof FetchFailedException f) throw f;
+                if (FetchFailedException.isTls(e)) { // an untrusted or invalid certificate does not get better by retrying
+                    throw new FetchFailedException(blob, offset, len, a, 0, "TLS handshake with " + URI.create(url).getHost() + ":"
+                            + URI.create(url).getPort() + " failed (" + e.getMessage() + "); if the registry's certificate is "
+                            + "signed by a private CA, name its PEM file in the global config's obdj.caFile", e);
+                }
                 lastStatus = 0;
                 last = e.toString();
                 cause = e;

@@ -3,6 +3,7 @@ package dev.obdj.registry;
 import dev.obdj.StorageException;
 import dev.obdj.UsageException;
 import dev.obdj.io.ByteSource;
+import dev.obdj.io.MappedFile;
 
 import java.lang.foreign.MemorySegment;
 import java.util.ArrayList;
@@ -20,7 +21,8 @@ import java.util.concurrent.atomic.AtomicLong;
  * ({@link RegistryClient}, one range request per missing unit). Concurrent reads that need the same
  * missing unit share one request. A read either returns the bytes that arrived whole or throws a
  * {@link StorageException} whose cause is a {@link FetchFailedException}; the destination then holds
- * no bytes of the failed unit.
+ * no bytes of the failed unit. Once a complete, digest-verified local copy exists
+ * ({@link BlobDownloader}), {@link #switchTo} makes every later read come from that file.
  */
 public final class RemoteBlob implements ByteSource {
     private final RegistryClient client;
@@ -33,6 +35,7 @@ public final class RemoteBlob implements ByteSource {
     private final LinkedHashMap<Integer, byte[]> memory; // guarded by itself
     private final Map<Integer, CompletableFuture<byte[]>> inflight = new ConcurrentHashMap<>();
     private final AtomicLong fetches = new AtomicLong();
+    private volatile ByteSource local; // the verified whole copy, once there is one
     private volatile boolean closed;
 
     private RemoteBlob(RegistryClient client, String url, String digest, long size, int unit, BlobCache.Entry cache, int memoryUnits) {
@@ -90,6 +93,11 @@ public final class RemoteBlob implements ByteSource {
         if (closed) throw new UsageException(digest + ": read after close");
         if (position < 0 || length < 0 || position > size - length) {
             throw new UsageException(digest + ": read of " + length + " bytes at " + position + " is outside the blob size " + size);
+        }
+        ByteSource l = local;
+        if (l != null) {
+            l.read(position, dst, dstOffset, length);
+            return;
         }
         long pos = position, end = position + length, d = dstOffset;
         while (pos < end) {
@@ -167,10 +175,37 @@ public final class RemoteBlob implements ByteSource {
         }
     }
 
+    /**
+     * Serves every later read from {@code file}, a complete copy of the blob whose digest the caller
+     * verified. Reads already running finish on the units they hold; the file is only published
+     * once it is mapped, so no read ever sees a partial copy.
+     *
+     * @throws StorageException when the file cannot be mapped or its size is not the blob's
+     */
+    public void switchTo(java.nio.file.Path file) {
+        MappedFile m = MappedFile.open(file);
+        if (m.size() != size) {
+            m.close();
+            throw new StorageException(file.toString(), "switch to the local copy of " + digest,
+                    new java.io.IOException("size " + m.size() + " is not the blob size " + size));
+        }
+        synchronized (memory) {
+            if (closed || local != null) {
+                m.close();
+                return;
+            }
+            local = m;
+            memory.clear();
+        }
+    }
+
+    /** True once reads come from a complete local copy. */
+    public boolean isLocal() { return local != null; }
+
     /** Drops the units covering the range from memory and from the persistent cache. */
     @Override
     public boolean evict(long position, long length) {
-        if (length <= 0) return false;
+        if (length <= 0 || local != null) return false; // a verified copy has nothing to refetch
         int first = (int) (position / unit), last = (int) ((position + length - 1) / unit);
         List<Integer> us = new ArrayList<>();
         synchronized (memory) {
@@ -186,11 +221,13 @@ public final class RemoteBlob implements ByteSource {
     @Override
     public void close() {
         if (closed) return;
-        closed = true;
-        if (cache != null) cache.close();
         synchronized (memory) {
+            closed = true;
             memory.clear();
         }
+        ByteSource l = local;
+        if (l != null) l.close();
+        if (cache != null) cache.close();
     }
 
     @Override

@@ -58,6 +58,7 @@ public final class FaultProxy implements AutoCloseable {
     private volatile boolean closed;
     private volatile String corruptDigest;
     private final AtomicInteger corruptLeft = new AtomicInteger();
+    private final Map<String, String> aliases = new java.util.concurrent.ConcurrentHashMap<>();
 
     /** Flips every body byte of the next {@code count} blob responses for {@code digest}. */
     public void corrupt(String digest, int count) {
@@ -66,6 +67,14 @@ public final class FaultProxy implements AutoCloseable {
     }
 
     public int corruptLeft() { return corruptLeft.get(); }
+
+    /**
+     * Serves blob {@code real} when {@code fake} is asked for: a registry whose digest lies (the
+     * bytes are fine, their sha256 is not the name).
+     */
+    public void alias(String fake, String real) {
+        aliases.put(fake, real);
+    }
 
     public FaultProxy(String upstream) throws IOException {
         this.upstream = upstream;
@@ -108,6 +117,7 @@ public final class FaultProxy implements AutoCloseable {
         fallback = new Pass();
         corruptDigest = null;
         corruptLeft.set(0);
+        aliases.clear();
     }
 
     private void accept() {
@@ -177,7 +187,13 @@ public final class FaultProxy implements AutoCloseable {
                 case Delay d -> Thread.sleep(d.millis());
                 default -> { }
             }
-            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(upstream + path)).timeout(Duration.ofSeconds(10))
+            String upPath = path;
+            for (Map.Entry<String, String> al : aliases.entrySet()) {
+                if (upPath.endsWith("/blobs/" + al.getKey())) {
+                    upPath = upPath.substring(0, upPath.length() - al.getKey().length()) + al.getValue();
+                }
+            }
+            HttpRequest.Builder b = HttpRequest.newBuilder(URI.create(upstream + upPath)).timeout(Duration.ofSeconds(10))
                     .header("Authorization", LocalRegistry.basicAuth());
             if (h.containsKey("range")) b.header("Range", h.get("range"));
             b.method(method, HttpRequest.BodyPublishers.noBody());

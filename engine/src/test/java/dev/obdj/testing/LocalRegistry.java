@@ -35,12 +35,17 @@ public final class LocalRegistry implements AutoCloseable {
     private final Path dir;
     private final Process process;
     private final int port;
-    private final HttpClient http = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1).build();
+    private final String scheme;
+    private final HttpClient http;
 
-    private LocalRegistry(Path dir, Process process, int port) {
+    private LocalRegistry(Path dir, Process process, int port, TestCa tls) throws IOException {
         this.dir = dir;
         this.process = process;
         this.port = port;
+        this.scheme = tls == null ? "http" : "https";
+        HttpClient.Builder b = HttpClient.newBuilder().version(HttpClient.Version.HTTP_1_1);
+        if (tls != null) b.sslContext(tls.clientContext());
+        this.http = b.build();
     }
 
     /** The registry binary, or null. */
@@ -53,6 +58,11 @@ public final class LocalRegistry implements AutoCloseable {
 
     /** Starts a registry in {@code dir} (skips the test when the binary is missing). */
     public static LocalRegistry start(Path dir) throws IOException, InterruptedException {
+        return start(dir, null);
+    }
+
+    /** Starts a registry serving HTTPS with {@code tls}'s server certificate (plain HTTP when null). */
+    public static LocalRegistry start(Path dir, TestCa tls) throws IOException, InterruptedException {
         Path bin = binary();
         if (bin == null) {
             String msg = "docker-registry is not installed (apt-get install docker-registry; .ci/run does it)";
@@ -81,15 +91,15 @@ public final class LocalRegistry implements AutoCloseable {
                         enabled: true
                     http:
                       addr: 127.0.0.1:%d
-                      secret: obdj-test-secret
+                      secret: obdj-test-secret%s
                     auth:
                       htpasswd:
                         realm: obdj-test
                         path: %s
-                    """.formatted(dir.resolve("storage"), port, dir.resolve("htpasswd")));
+                    """.formatted(dir.resolve("storage"), port, tls == null ? "" : "\n  tls:\n    certificate: " + tls.certPem() + "\n    key: " + tls.keyPem(), dir.resolve("htpasswd")));
             Process p = new ProcessBuilder(bin.toString(), "serve", cfg.toString())
                     .redirectErrorStream(true).redirectOutput(dir.resolve("registry.log").toFile()).start();
-            LocalRegistry r = new LocalRegistry(dir, p, port);
+            LocalRegistry r = new LocalRegistry(dir, p, port, tls);
             if (r.awaitReady(Duration.ofSeconds(15))) {
                 return r;
             }
@@ -115,7 +125,7 @@ public final class LocalRegistry implements AutoCloseable {
     }
 
     /** {@code http://127.0.0.1:PORT}. */
-    public String base() { return "http://127.0.0.1:" + port; }
+    public String base() { return scheme + "://127.0.0.1:" + port; }
 
     public int port() { return port; }
 
