@@ -27,7 +27,7 @@ public final class Le {
      */
     public static byte[] copyOut(MemorySegment s, long off, int len) {
         byte[] b = new byte[len];
-        MemorySegment.copy(s, off, MemorySegment.ofArray(b), 0, len);
+        Bytes.copy(s, off, MemorySegment.ofArray(b), 0, len);
         return b;
     }
 

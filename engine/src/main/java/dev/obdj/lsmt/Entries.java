@@ -1,5 +1,6 @@
 package dev.obdj.lsmt;
 
+import dev.obdj.io.Bytes;
 import dev.obdj.io.ByteSource;
 import dev.obdj.io.Le;
 
@@ -39,7 +40,7 @@ final class Entries {
             for (long base = 0; base < n; base += CHUNK) {
                 int cnt = (int) Math.min(CHUNK, n - base);
                 if (raw) {
-                    MemorySegment.copy(idx, base * SegmentMapping.BYTES, buf, 0, (long) cnt * SegmentMapping.BYTES);
+                    Bytes.copy(idx, base * SegmentMapping.BYTES, buf, 0, (long) cnt * SegmentMapping.BYTES);
                 } else {
                     MemorySegment.copy(idx, Le.LONG, base * SegmentMapping.BYTES, words, 0, 2 * cnt);
                 }

@@ -1,5 +1,6 @@
 package dev.obdj.lsmt;
 
+import dev.obdj.io.Bytes;
 import dev.obdj.io.Le;
 
 import java.lang.foreign.MemorySegment;
@@ -69,8 +70,8 @@ public record LsmtHeader(int flags, long indexOffset, long indexSize, long virtu
     /** Writes this header into a {@link #BLOCK}-byte segment (zeroing it first), magic and size included. */
     public void encode(MemorySegment block) {
         block.asSlice(0, BLOCK).fill((byte) 0);
-        MemorySegment.copy(MemorySegment.ofArray(MAGIC0), 0, block, 0, 8);
-        MemorySegment.copy(MemorySegment.ofArray(MAGIC1), 0, block, 8, 16);
+        Bytes.copy(MemorySegment.ofArray(MAGIC0), 0, block, 0, 8);
+        Bytes.copy(MemorySegment.ofArray(MAGIC1), 0, block, 8, 16);
         Le.putU32(block, OFF_SIZE, STRUCT_SIZE);
         Le.putU32(block, OFF_FLAGS, flags);
         Le.putU64(block, OFF_INDEX_OFFSET, indexOffset);
@@ -81,7 +82,7 @@ public record LsmtHeader(int flags, long indexOffset, long indexSize, long virtu
         Le.putU8(block, OFF_VERSION, version);
         Le.putU8(block, OFF_SUBVERSION, subVersion);
         if (userTag != null) {
-            MemorySegment.copy(MemorySegment.ofArray(userTag), 0, block, OFF_TAG, Math.min(TAG_BYTES, userTag.length));
+            Bytes.copy(MemorySegment.ofArray(userTag), 0, block, OFF_TAG, Math.min(TAG_BYTES, userTag.length));
         }
     }
 
@@ -130,7 +131,7 @@ public record LsmtHeader(int flags, long indexOffset, long indexSize, long virtu
             return;
         }
         byte[] b = v.getBytes(StandardCharsets.ISO_8859_1);
-        MemorySegment.copy(MemorySegment.ofArray(b), 0, s, off, Math.min(max, b.length));
+        Bytes.copy(MemorySegment.ofArray(b), 0, s, off, Math.min(max, b.length));
     }
 
     @Override

@@ -1,5 +1,6 @@
 package dev.obdj.lsmt;
 
+import dev.obdj.io.Bytes;
 import dev.obdj.FormatException;
 import dev.obdj.io.ByteSource;
 import dev.obdj.io.Le;
@@ -212,7 +213,7 @@ public final class SealedLayer implements AutoCloseable {
                 int cnt = (int) Math.min(CHUNK, to - base);
                 long at = indexOffset + base * SegmentMapping.BYTES;
                 if (raw) {
-                    MemorySegment.copy(mapped, at, buf, 0, (long) cnt * SegmentMapping.BYTES);
+                    Bytes.copy(mapped, at, buf, 0, (long) cnt * SegmentMapping.BYTES);
                 } else {
                     MemorySegment.copy(mapped, Le.LONG, at, words, 0, 2 * cnt);
                 }

@@ -1,5 +1,6 @@
 package dev.obdj.registry;
 
+import dev.obdj.io.Bytes;
 import dev.obdj.StorageException;
 import dev.obdj.UsageException;
 import dev.obdj.io.ByteSource;
@@ -106,7 +107,7 @@ public final class RemoteBlob implements ByteSource {
             int from = (int) (pos - ustart);
             int n = (int) Math.min(end - pos, unitLength(u) - from);
             byte[] b = unitBytes(u);
-            MemorySegment.copy(MemorySegment.ofArray(b), from, dst, d, n);
+            Bytes.copy(MemorySegment.ofArray(b), from, dst, d, n);
             pos += n;
             d += n;
         }
