@@ -86,6 +86,11 @@ public final class Ring {
         return (int) MB_CMD_HEAD.getAcquire(map, 0L);
     }
 
+    /** True when the kernel posted entries that {@link #take} has not seen yet. The taking thread only. */
+    boolean hasNew() {
+        return head() != takePos;
+    }
+
     /** {@code cmd_tail} as last published. */
     int publishedTail() {
         return (int) MB_CMD_TAIL.getAcquire(map, 0L);

@@ -393,6 +393,7 @@ final class RingEmulator implements AutoCloseable {
         private final Selector selector;
         private final AtomicLong events = new AtomicLong();
         private final ByteBuffer drain = ByteBuffer.allocate(256);
+        private final ByteBuffer wake = ByteBuffer.allocateDirect(1);
         private volatile boolean sleeping;
         private volatile boolean closed;
         private long seen;
@@ -415,7 +416,10 @@ final class RingEmulator implements AutoCloseable {
             events.incrementAndGet();
             if (sleeping) {
                 try {
-                    pipe.sink().write(ByteBuffer.wrap(new byte[] {1}));
+                    synchronized (wake) {
+                        wake.clear();
+                        pipe.sink().write(wake);
+                    }
                     wakes.incrementAndGet();
                 } catch (IOException e) {
                     if (!closed) throw new UncheckedIOException(e);
