@@ -1,6 +1,7 @@
 package dev.obdj.tcmu;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * One SCSI command taken off the ring: its id, a copy of its CDB and its data buffer as
@@ -38,18 +39,6 @@ public final class TcmuCommand {
         this.map = map;
     }
 
-    TcmuCommand(int cmdId, byte[] cdb, long[] iovBase, long[] iovLen, MemorySegment map) {
-        this(map);
-        this.cmdId = cmdId;
-        this.cdb = cdb;
-        this.iovBase = iovBase;
-        this.iovLen = iovLen;
-        this.iovCnt = iovBase.length;
-        long n = 0;
-        for (long l : iovLen) n += l;
-        this.dataLength = n;
-    }
-
     /**
      * Starts this object over for a new command: id, a CDB of {@code cdbLen} bytes copied from the
      * map at {@code cdbOff}, room for {@code iovCnt} iovecs (filled by the caller, which sets
@@ -61,7 +50,7 @@ public final class TcmuCommand {
         if (b == null || b.length != cdbLen) {
             b = cdb = new byte[cdbLen];
         }
-        MemorySegment.copy(map, java.lang.foreign.ValueLayout.JAVA_BYTE, cdbOff, b, 0, cdbLen);
+        MemorySegment.copy(map, ValueLayout.JAVA_BYTE, cdbOff, b, 0, cdbLen);
         if (iovBase.length < iovCnt) {
             int cap = Math.max(iovCnt, 4);
             iovBase = new long[cap];

@@ -42,7 +42,7 @@ public final class TcmuHandler implements AutoCloseable {
     static final int MAX_BATCH = 256;
     /** Fewer commands than this are not worth waking another thread for. */
     static final int MIN_CHUNK = 8;
-    /** Commands completed (and announced to the kernel) together at most. */
+    /** Completions announced to the kernel with one kick, at most (a chunk end kicks as well). */
     static final int COMPLETE_EVERY = 32;
 
     /** Commands handed to one thread at once; recycled through {@link #spareChunks}. */
