@@ -11,14 +11,15 @@ public final class Lookups {
 
     /**
      * A lookup over {@code count} packed, sorted, non-overlapping 16-byte mappings, on the path
-     * chosen at startup (see {@link #path()}). The caller closes it before the entries go away.
+     * chosen at startup (see {@link #path()}): from {@value #MIN_TREE_ENTRIES} mappings on, a
+     * {@link BucketLookup} table in front of the tree. The caller closes it before the entries go away.
      */
     public static SegmentLookup forEntries(MemorySegment entries, long count) {
         LookupPath path = LookupProvider.path();
         if (path == LookupPath.BINARY || count < MIN_TREE_ENTRIES) {
             return new BinarySearchLookup(entries, count);
         }
-        return BptreeLookup.build(entries, count, LookupProvider.kernel(path));
+        return BucketLookup.over(entries, count, BptreeLookup.build(entries, count, LookupProvider.kernel(path)));
     }
 
     /** True when {@link #forEntries(MemorySegment, long)} would build a tree for {@code count} mappings. */

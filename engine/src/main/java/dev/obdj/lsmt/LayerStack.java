@@ -3,6 +3,7 @@ package dev.obdj.lsmt;
 import dev.obdj.ExtentVisitor;
 import dev.obdj.UsageException;
 import dev.obdj.io.ByteSource;
+import dev.obdj.io.Zeros;
 import dev.obdj.lookup.BinarySearchLookup;
 import dev.obdj.lookup.Lookups;
 import dev.obdj.lookup.RangeLookup;
@@ -219,24 +220,24 @@ public final class LayerStack implements AutoCloseable {
         long i = lookup.firstEndingAfter(offset >>> 9);
         while (pos < end) {
             if (i >= n) {
-                dst.asSlice(pos + delta, end - pos).fill((byte) 0);
+                Zeros.fill(dst, pos + delta, end - pos);
                 return;
             }
             long lo = index.lo(i);
             long mStart = SegmentMapping.offset(lo) << 9;
             if (mStart >= end) {
-                dst.asSlice(pos + delta, end - pos).fill((byte) 0);
+                Zeros.fill(dst, pos + delta, end - pos);
                 return;
             }
             if (mStart > pos) {
-                dst.asSlice(pos + delta, mStart - pos).fill((byte) 0);
+                Zeros.fill(dst, pos + delta, mStart - pos);
                 pos = mStart;
             }
             long take = Math.min(SegmentMapping.end(lo) << 9, end) - pos;
             if (take > 0) {
                 long hi = index.hi(i);
                 if (SegmentMapping.zeroed(hi)) {
-                    dst.asSlice(pos + delta, take).fill((byte) 0);
+                    Zeros.fill(dst, pos + delta, take);
                 } else {
                     byTag[SegmentMapping.tag(hi)].read((SegmentMapping.moffset(hi) << 9) + (pos - mStart), dst, pos + delta, take);
                 }

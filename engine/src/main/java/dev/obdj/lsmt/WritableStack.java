@@ -2,6 +2,7 @@ package dev.obdj.lsmt;
 
 import dev.obdj.ExtentVisitor;
 import dev.obdj.UsageException;
+import dev.obdj.io.Zeros;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
@@ -71,7 +72,7 @@ public final class WritableStack implements AutoCloseable {
             long mEnd = SegmentMapping.end(lo) << 9;
             long take = Math.min(mEnd, end) - pos;
             if (SegmentMapping.zeroed(hi)) {
-                if (dst != null) dst.asSlice(pos + delta, take).fill((byte) 0);
+                if (dst != null) Zeros.fill(dst, pos + delta, take);
                 else visitor.extent(pos, take, ExtentVisitor.Kind.ZEROED);
             } else if (dst != null) {
                 rw.readData((SegmentMapping.moffset(hi) << 9) + (pos - (SegmentMapping.offset(lo) << 9)), dst, pos + delta, take);
@@ -90,7 +91,7 @@ public final class WritableStack implements AutoCloseable {
             else lowers.forEachExtent(pos, lv, visitor);
         }
         if (lv < len) { // beyond the lower disk (the RW layer grew): nothing there
-            if (dst != null) dst.asSlice(pos + lv + delta, len - lv).fill((byte) 0);
+            if (dst != null) Zeros.fill(dst, pos + lv + delta, len - lv);
             else visitor.extent(pos + lv, len - lv, ExtentVisitor.Kind.HOLE);
         }
     }

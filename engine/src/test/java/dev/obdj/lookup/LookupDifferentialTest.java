@@ -15,8 +15,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * The vector tree (512 and 256 bits), the scalar tree and plain binary search must give the same
- * answer for every layout and every key: single-key, batched, and the full range lookup.
+ * The vector tree (512 and 256 bits), the scalar tree, the bucket table (over binary search, and
+ * the lookup a stack builds) and plain binary search must give the same answer for every layout
+ * and every key: single-key, batched, and the full range lookup.
  */
 class LookupDifferentialTest {
     static final LookupPath[] TREES = {LookupPath.VECTOR512, LookupPath.VECTOR256, LookupPath.SCALAR};
@@ -48,6 +49,21 @@ class LookupDifferentialTest {
         }
     }
 
+    /**
+     * A crowded bucket: 3000 adjacent mappings, then one far away, so nearly all of them share the
+     * first bucket and the table hands those lookups to the inner search.
+     */
+    @Property(tries = 5)
+    void crowdedBucketsAgree(@ForAll @IntRange(min = 0, max = 1) int minLength, @ForAll long seed) {
+        try (Arena arena = Arena.ofConfined()) {
+            int n = 3001;
+            MemorySegment entries = Layouts.build(arena, n, 100, Layouts.Spacing.ADJACENT, minLength, seed);
+            long lastEnd = Layouts.end(entries.get(Layouts.WORD, 16L * (n - 2)));
+            entries.set(Layouts.WORD, 16L * (n - 1), Layouts.lo(lastEnd + (1L << 40), 8));
+            checkAgree(entries, n, Layouts.keys(entries, n, 2_000, seed));
+        }
+    }
+
     private static final int RANGE_STRIDE = 7;
 
     private static long rangeOffset(long key) { return Math.max(0, key); }
@@ -62,7 +78,6 @@ class LookupDifferentialTest {
         for (int k = 0; k < keys.length; k++) {
             expected[k] = binary.firstEndingAfter(keys[k]);
         }
-        long[] got = new long[keys.length];
         // Full lookups: the binary-search answer, checked against a linear scan on small layouts.
         int queries = (keys.length + RANGE_STRIDE - 1) / RANGE_STRIDE;
         long[][] wantRange = new long[queries][];
@@ -80,23 +95,37 @@ class LookupDifferentialTest {
         }
         for (LookupPath path : TREES) {
             try (SegmentLookup tree = Lookups.forEntries(entries, n, path)) {
-                for (int k = 0; k < keys.length; k++) {
-                    long answer = tree.firstEndingAfter(keys[k]);
-                    if (answer != expected[k]) {
-                        assertEquals(expected[k], answer, tree.name() + " n=" + n + " key=" + keys[k]);
-                    }
-                }
-                Arrays.fill(got, -7);
-                tree.firstEndingAfter(keys, keys.length, got);
-                assertArrayEquals(expected, got, tree.name() + " batched, n=" + n);
-
-                for (int q = 0; q < queries; q++) {
-                    int k = q * RANGE_STRIDE;
-                    int gotN = RangeLookup.lookup(tree, entries, n, rangeOffset(keys[k]), rangeLength(k), buf, rangeMax(k));
-                    assertArrayEquals(wantRange[q], Arrays.copyOf(buf, 2 * gotN),
-                            tree.name() + " lookup at " + rangeOffset(keys[k]) + "+" + rangeLength(k));
-                }
+                checkOne(tree, entries, n, keys, expected, wantRange);
             }
+        }
+        // the bucket table, in front of binary search and in front of the tree the stack uses
+        try (SegmentLookup buckets = BucketLookup.over(entries, n, new BinarySearchLookup(entries, n))) {
+            checkOne(buckets, entries, n, keys, expected, wantRange);
+        }
+        try (SegmentLookup chosen = Lookups.forEntries(entries, n)) {
+            checkOne(chosen, entries, n, keys, expected, wantRange);
+        }
+    }
+
+    private static void checkOne(SegmentLookup tree, MemorySegment entries, int n, long[] keys, long[] expected,
+                                 long[][] wantRange) {
+        long[] got = new long[keys.length];
+        long[] buf = new long[2 * 16];
+        for (int k = 0; k < keys.length; k++) {
+            long answer = tree.firstEndingAfter(keys[k]);
+            if (answer != expected[k]) {
+                assertEquals(expected[k], answer, tree.name() + " n=" + n + " key=" + keys[k]);
+            }
+        }
+        Arrays.fill(got, -7);
+        tree.firstEndingAfter(keys, keys.length, got);
+        assertArrayEquals(expected, got, tree.name() + " batched, n=" + n);
+
+        for (int q = 0; q < wantRange.length; q++) {
+            int k = q * RANGE_STRIDE;
+            int gotN = RangeLookup.lookup(tree, entries, n, rangeOffset(keys[k]), rangeLength(k), buf, rangeMax(k));
+            assertArrayEquals(wantRange[q], Arrays.copyOf(buf, 2 * gotN),
+                    tree.name() + " lookup at " + rangeOffset(keys[k]) + "+" + rangeLength(k));
         }
     }
 }

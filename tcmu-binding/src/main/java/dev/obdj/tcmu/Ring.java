@@ -2,7 +2,6 @@ package dev.obdj.tcmu;
 
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
-import java.util.function.Consumer;
 
 import static dev.obdj.tcmu.TcmuAbi.*;
 
@@ -12,17 +11,22 @@ import static dev.obdj.tcmu.TcmuAbi.*;
  * <p>Taking commands ({@link #take}) is done by one thread: it reads {@code cmd_head} with
  * acquire semantics (the kernel writes the entries, then the head), walks the entries from where
  * it stopped, skips PAD and TMR entries and copies each command's CDB and iovecs into a
- * {@link TcmuCommand}.
+ * {@link TcmuCommand}. Command objects are recycled: completed ones go back to a free list (under
+ * the lock completions take anyway) and the taking thread pulls the whole list over when its own
+ * runs dry, so taking allocates nothing in steady state and locks once per refill.
  *
  * <p>Completing ({@link #complete}) may happen from any thread, in any order (the kernel
  * advertises out-of-order completion, {@code TCMU_MAILBOX_FLAG_CAP_OOOC}): completions fill the
  * command slots from {@code cmd_tail} onwards in the order they finish, each naming its own
- * {@code cmd_id}, and {@code cmd_tail} is published with release semantics after the response
- * was written. A slot is only ever reused for a response once its request was taken, because
- * there are never more completions than taken commands. The caller then notifies the kernel
- * (a write to the uio fd), which reaps everything up to {@code cmd_tail}.
+ * {@code cmd_id}, and {@code cmd_tail} is published with release semantics once per call, after
+ * every response of the batch was written. A slot is only ever reused for a response once its
+ * request was taken, because there are never more completions than taken commands. The caller
+ * then notifies the kernel (a write to the uio fd), which reaps everything up to {@code cmd_tail}.
  */
 public final class Ring {
+    /** An iovec word ({@code iov_base}, {@code iov_len}): native order, as the kernel writes it. */
+    private static final ValueLayout.OfLong IOV_WORD = ValueLayout.JAVA_LONG_UNALIGNED;
+
     private final MemorySegment map;
     private final long cmdrOff;
     private final int cmdrSize;
@@ -32,9 +36,16 @@ public final class Ring {
     private int takePos;
     /** Ring offset of the next slot a completion fills; guarded by this. */
     private int tail;
-    private final java.util.ArrayList<TcmuCommand> batch = new java.util.ArrayList<>();
     /** Ring offset up to which entries were taken, as seen by completers; guarded by this. */
     private int takenUpTo;
+    /** Command objects for the taking thread (no lock). */
+    private TcmuCommand[] spare = new TcmuCommand[64];
+    private int spareCount;
+    /** Command objects returned by completions; guarded by this. */
+    private TcmuCommand[] freed = new TcmuCommand[64];
+    private int freedCount;
+    /** Commands completed so far; guarded by this. */
+    private long completedTotal;
 
     /**
      * Wraps a mapped region whose mailbox the kernel initialised; continues from the current
@@ -75,25 +86,28 @@ public final class Ring {
         return (int) MB_CMD_HEAD.getAcquire(map, 0L);
     }
 
+    /** True when the kernel posted entries that {@link #take} has not seen yet. The taking thread only. */
+    boolean hasNew() {
+        return head() != takePos;
+    }
+
     /** {@code cmd_tail} as last published. */
     int publishedTail() {
         return (int) MB_CMD_TAIL.getAcquire(map, 0L);
     }
 
     /**
-     * Takes every command the kernel has posted since the last call and hands each to
-     * {@code sink}; returns how many were taken. One thread only.
+     * Takes up to {@code out.length} of the commands the kernel has posted since the last call
+     * into {@code out[0..n)} and returns {@code n}; call again while it returns a full array.
+     * One thread only. The commands belong to the caller until handed to {@link #complete}.
      *
      * @throws IllegalStateException when an entry is malformed (the ring is then broken)
      */
-    public int take(Consumer<TcmuCommand> sink) {
+    public int take(TcmuCommand[] out) {
         int head = head();
         int pos = takePos;
-        if (pos == head) {
-            return 0;
-        }
-        batch.clear();
-        while (pos != head) {
+        int n = 0;
+        while (pos != head && n < out.length) {
             long ent = cmdrOff + pos;
             int lenOp = (int) LEN_OP.get(map, ent);
             int len = len(lenOp);
@@ -101,24 +115,43 @@ public final class Ring {
                 throw new IllegalStateException("ring entry at " + pos + " has length " + len + " (ring " + cmdrSize + ")");
             }
             if (op(lenOp) == OP_CMD) {
-                batch.add(parse(ent, len));
+                out[n++] = parse(ent, len);
             }
             // PAD (ring wrap) and TMR (task management notice) entries carry no command: skipped
-            pos = (pos + len) % cmdrSize;
+            pos += len;
+            if (pos == cmdrSize) pos = 0;
         }
-        takePos = pos;
-        publishTaken(pos);
-        int n = batch.size();
-        for (int i = 0; i < n; i++) {
-            sink.accept(batch.get(i));
+        if (pos != takePos) {
+            takePos = pos;
+            publishTaken(pos);
         }
-        batch.clear();
         return n;
     }
 
     private synchronized void publishTaken(int pos) {
         takenUpTo = pos;
-        skipNonCommands();
+        if (skipNonCommands()) {
+            MB_CMD_TAIL.setRelease(map, 0L, tail);
+        }
+    }
+
+    /** A recycled command object, or a new one when none was returned yet. Taking thread only. */
+    private TcmuCommand obtain() {
+        if (spareCount == 0) {
+            synchronized (this) {
+                TcmuCommand[] t = spare;
+                spare = freed;
+                spareCount = freedCount;
+                freed = t;
+                freedCount = 0;
+            }
+            if (spareCount == 0) {
+                return new TcmuCommand(map);
+            }
+        }
+        TcmuCommand c = spare[--spareCount];
+        spare[spareCount] = null;
+        return c;
     }
 
     private TcmuCommand parse(long ent, int len) {
@@ -132,26 +165,37 @@ public final class Ring {
                     + " do not fit its " + len + "-byte entry");
         }
         long cdbOff = (long) CDB_OFF.get(map, ent);
-        if (cdbOff < 0 || cdbOff >= map.byteSize()) {
+        long mapSize = map.byteSize();
+        if (cdbOff < 0 || cdbOff >= mapSize) {
             throw new IllegalStateException("command " + cmdId + ": cdb_off " + cdbOff + " outside the map");
         }
         int cdbLen = Scsi.cdbLength(map.get(ValueLayout.JAVA_BYTE, cdbOff) & 0xff);
-        cdbLen = (int) Math.min(cdbLen, map.byteSize() - cdbOff);
-        byte[] cdb = new byte[cdbLen];
-        MemorySegment.copy(map, ValueLayout.JAVA_BYTE, cdbOff, cdb, 0, cdbLen);
+        cdbLen = (int) Math.min(cdbLen, mapSize - cdbOff);
+        TcmuCommand c = obtain();
+        c.load(cmdId, cdbOff, cdbLen, iovCnt);
         long iovs = ent + IOV_OFFSET;
-        long[] base = new long[iovCnt];
-        long[] ln = new long[iovCnt];
+        long[] base = c.iovBase, ln = c.iovLen;
+        long data = 0;
         for (int i = 0; i < iovCnt; i++) {
-            long b = (long) IOV_BASE.get(map, iovs, (long) i);
-            long l = (long) IOV_LEN.get(map, iovs, (long) i);
-            if (b < 0 || l < 0 || b + l > map.byteSize() || b + l < 0) {
+            long at = iovs + (long) i * 16;
+            long b = map.get(IOV_WORD, at);
+            long l = map.get(IOV_WORD, at + 8);
+            if (b < 0 || l < 0 || b + l > mapSize || b + l < 0) {
+                c.iovCnt = 0;
+                recycle(c);
                 throw new IllegalStateException("command " + cmdId + ": iovec " + i + " [" + b + ", +" + l + ") outside the map");
             }
             base[i] = b;
             ln[i] = l;
+            data += l;
         }
-        return new TcmuCommand(cmdId, cdb, base, ln, map);
+        c.dataLength = data;
+        return c;
+    }
+
+    private void recycle(TcmuCommand c) {
+        if (spareCount == spare.length) spare = java.util.Arrays.copyOf(spare, spare.length * 2);
+        spare[spareCount++] = c;
     }
 
     /**
@@ -159,11 +203,45 @@ public final class Ring {
      * the new tail. Safe from any thread. The caller notifies the kernel afterwards.
      */
     public synchronized void complete(TcmuCommand c) {
-        skipNonCommands();
-        if (tail == takenUpTo) {
+        int t = respond(c, tail);
+        tail = skipNonCommands(t);
+        completedTotal++;
+        MB_CMD_TAIL.setRelease(map, 0L, tail);
+    }
+
+    /**
+     * Writes the responses of {@code cs[from..to)} into the next command slots from the tail, in
+     * that order, then publishes the new tail once. Safe from any thread; the commands go back to
+     * the ring and must not be used afterwards. The caller notifies the kernel afterwards.
+     */
+    public synchronized void complete(TcmuCommand[] cs, int from, int to) {
+        if (to <= from) return;
+        int t = tail;
+        for (int k = from; k < to; k++) {
+            t = respond(cs[k], t);
+        }
+        tail = skipNonCommands(t);
+        completedTotal += to - from;
+        MB_CMD_TAIL.setRelease(map, 0L, tail);
+    }
+
+    /** Commands completed through this ring so far. */
+    public synchronized long completedTotal() {
+        return completedTotal;
+    }
+
+    /**
+     * Writes {@code c}'s response into the first taken command slot from {@code t}, takes the
+     * object back, and returns the slot after it. Guarded by this.
+     */
+    private int respond(TcmuCommand c, int t) {
+        t = skipNonCommands(t);
+        if (t == takenUpTo) {
+            tail = t;
+            MB_CMD_TAIL.setRelease(map, 0L, t);
             throw new IllegalStateException("completion of command " + c.cmdId + " with no taken slot left");
         }
-        long ent = cmdrOff + tail;
+        long ent = cmdrOff + t;
         int len = len((int) LEN_OP.get(map, ent));
         // the slot's request was copied when it was taken; now its response half may be overwritten
         CMD_ID.set(map, ent, (short) c.cmdId);
@@ -179,23 +257,30 @@ public final class Ring {
             int n = Math.min(c.sense.length, SENSE_BUFFER_SIZE);
             MemorySegment.copy(c.sense, 0, map, ValueLayout.JAVA_BYTE, ent + SENSE_OFFSET, n);
         }
-        tail = (tail + len) % cmdrSize;
-        skipNonCommands();
-        MB_CMD_TAIL.setRelease(map, 0L, tail);
+        t += len;
+        if (t == cmdrSize) t = 0;
+        if (freedCount == freed.length) freed = java.util.Arrays.copyOf(freed, freed.length * 2);
+        freed[freedCount++] = c;
+        return t;
     }
 
-    /** Moves the tail over PAD/TMR entries that were already taken; guarded by this. */
-    private void skipNonCommands() {
-        int t = tail;
+    /** Moves the tail over PAD/TMR entries that were already taken; true when it moved. Guarded by this. */
+    private boolean skipNonCommands() {
+        int t = skipNonCommands(tail);
+        if (t == tail) return false;
+        tail = t;
+        return true;
+    }
+
+    /** The first slot from {@code t} that is a taken command, or {@code takenUpTo}. Guarded by this. */
+    private int skipNonCommands(int t) {
         while (t != takenUpTo) {
             int lenOp = (int) LEN_OP.get(map, cmdrOff + t);
             if (op(lenOp) == OP_CMD) break;
-            t = (t + len(lenOp)) % cmdrSize;
+            t += len(lenOp);
+            if (t == cmdrSize) t = 0;
         }
-        if (t != tail) {
-            tail = t;
-            MB_CMD_TAIL.setRelease(map, 0L, t);
-        }
+        return t;
     }
 
     /** Commands taken and not completed yet, as ring bytes (0 when idle). */

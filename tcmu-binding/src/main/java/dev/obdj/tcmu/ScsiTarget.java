@@ -167,7 +167,7 @@ public final class ScsiTarget {
         }
         long off = lba * blockSize;
         MemorySegment map = c.map;
-        for (int i = 0; i < c.iovBase.length && bytes > 0; i++) {
+        for (int i = 0; i < c.iovCnt && bytes > 0; i++) {
             long len = Math.min(c.iovLen[i], bytes);
             if (write) {
                 backend.write(off, map, c.iovBase[i], len);

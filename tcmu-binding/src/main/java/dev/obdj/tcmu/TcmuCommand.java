@@ -1,6 +1,7 @@
 package dev.obdj.tcmu;
 
 import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 
 /**
  * One SCSI command taken off the ring: its id, a copy of its CDB and its data buffer as
@@ -8,14 +9,23 @@ import java.lang.foreign.MemorySegment;
  * command is taken, because the entry's response half overlays the request and, with out-of-order
  * completion, the slot may carry another command's response before this one finishes.
  *
+ * <p>Objects are recycled by the {@link Ring}: {@link #load} refills one for the next command
+ * (its arrays kept when big enough), so taking a command allocates nothing in steady state. Once
+ * a command was handed to {@link Ring#complete} it belongs to the ring again and must not be used.
+ *
  * <p>The handler fills in {@link #status}, {@link #sense} and {@link #readLen}.
  */
 public final class TcmuCommand {
-    final int cmdId;
-    final byte[] cdb;
-    final long[] iovBase;
-    final long[] iovLen;
-    final long dataLength;
+    private static final long[] NO_IOVS = new long[0];
+
+    int cmdId;
+    /** The CDB, exactly as long as the opcode's group says (or what the map holds of it). */
+    byte[] cdb;
+    /** The data buffer: {@code iovCnt} (offset into the map, length) pairs; the arrays may be longer. */
+    long[] iovBase = NO_IOVS;
+    long[] iovLen = NO_IOVS;
+    int iovCnt;
+    long dataLength;
     final MemorySegment map;
 
     /** SCSI status; GOOD (0) unless set. */
@@ -25,15 +35,32 @@ public final class TcmuCommand {
     /** Bytes of data-in actually produced, or -1 to say nothing (the whole buffer). */
     int readLen = -1;
 
-    TcmuCommand(int cmdId, byte[] cdb, long[] iovBase, long[] iovLen, MemorySegment map) {
-        this.cmdId = cmdId;
-        this.cdb = cdb;
-        this.iovBase = iovBase;
-        this.iovLen = iovLen;
+    TcmuCommand(MemorySegment map) {
         this.map = map;
-        long n = 0;
-        for (long l : iovLen) n += l;
-        this.dataLength = n;
+    }
+
+    /**
+     * Starts this object over for a new command: id, a CDB of {@code cdbLen} bytes copied from the
+     * map at {@code cdbOff}, room for {@code iovCnt} iovecs (filled by the caller, which sets
+     * {@link #dataLength}), GOOD status, no sense, no read length.
+     */
+    void load(int cmdId, long cdbOff, int cdbLen, int iovCnt) {
+        this.cmdId = cmdId;
+        byte[] b = cdb;
+        if (b == null || b.length != cdbLen) {
+            b = cdb = new byte[cdbLen];
+        }
+        MemorySegment.copy(map, ValueLayout.JAVA_BYTE, cdbOff, b, 0, cdbLen);
+        if (iovBase.length < iovCnt) {
+            int cap = Math.max(iovCnt, 4);
+            iovBase = new long[cap];
+            iovLen = new long[cap];
+        }
+        this.iovCnt = iovCnt;
+        this.dataLength = 0;
+        this.status = 0;
+        this.sense = null;
+        this.readLen = -1;
     }
 
     /** The CDB's operation code. */
@@ -47,7 +74,7 @@ public final class TcmuCommand {
 
     /** Copies {@code length} bytes of the data buffer from {@code bufOffset} into {@code dst}. */
     void copyOut(long bufOffset, MemorySegment dst, long dstOffset, long length) {
-        for (int i = 0; i < iovBase.length && length > 0; i++) {
+        for (int i = 0; i < iovCnt && length > 0; i++) {
             long l = iovLen[i];
             if (bufOffset >= l) {
                 bufOffset -= l;
@@ -63,7 +90,7 @@ public final class TcmuCommand {
 
     /** Copies {@code src} into the data buffer at {@code bufOffset}. */
     void copyIn(MemorySegment src, long srcOffset, long bufOffset, long length) {
-        for (int i = 0; i < iovBase.length && length > 0; i++) {
+        for (int i = 0; i < iovCnt && length > 0; i++) {
             long l = iovLen[i];
             if (bufOffset >= l) {
                 bufOffset -= l;
@@ -91,7 +118,7 @@ public final class TcmuCommand {
 
     /** Zeroes part of the data buffer. */
     void zero(long bufOffset, long length) {
-        for (int i = 0; i < iovBase.length && length > 0; i++) {
+        for (int i = 0; i < iovCnt && length > 0; i++) {
             long l = iovLen[i];
             if (bufOffset >= l) {
                 bufOffset -= l;

@@ -11,9 +11,7 @@ import java.nio.channels.SelectionKey;
 import java.nio.channels.Selector;
 import java.util.ArrayList;
 import java.util.BitSet;
-import java.util.HashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.atomic.AtomicLong;
@@ -44,22 +42,19 @@ final class RingEmulator implements AutoCloseable {
         int asc() { return sense == null ? -1 : sense[12] & 0xff; }
     }
 
-    private final class Pending {
+    /** One posted command; one object per command id, reused when the id comes round again. */
+    private static final class Pending {
         final int id;
-        final byte[] cdb;
-        final int[] pages;
-        final int length;
-        final boolean dataIn;
-        final MemorySegment dest;
-        final CompletableFuture<Result> future = new CompletableFuture<>();
+        int[] pages = new int[0];
+        int npages;
+        int length;
+        boolean dataIn;
+        MemorySegment dest;
+        /** Null for commands posted with {@link #post}: nothing is reported but the reap count. */
+        CompletableFuture<Result> future;
 
-        Pending(int id, byte[] cdb, int[] pages, int length, boolean dataIn, MemorySegment dest) {
+        Pending(int id) {
             this.id = id;
-            this.cdb = cdb;
-            this.pages = pages;
-            this.length = length;
-            this.dataIn = dataIn;
-            this.dest = dest;
         }
     }
 
@@ -72,8 +67,15 @@ final class RingEmulator implements AutoCloseable {
     private final Random random;
     private final ReentrantLock lock = new ReentrantLock();
     private final Condition space = lock.newCondition();
-    private final Map<Integer, Pending> pending = new HashMap<>();
+    /** Posted commands by id (1..0xffff); slots are reused, {@code live} says which are posted. */
+    private final Pending[] byId = new Pending[0x10000];
+    private final boolean[] live = new boolean[0x10000];
+    private int pendingCount, usedPageCount;
     private int head, lastCleaned, nextId = 1;
+    /** Commands reaped so far (all of them, whichever way they were posted). */
+    final AtomicLong reaped = new AtomicLong();
+    /** Run after each reap that completed something, outside the lock (the bench wakes its submitter). */
+    volatile Runnable onReaped;
     private volatile String broken;
     /** Fill data-in buffers with stale bytes before posting (tests); off for benchmarks. */
     volatile boolean scrub = true;
@@ -101,7 +103,7 @@ final class RingEmulator implements AutoCloseable {
     int inFlight() {
         lock.lock();
         try {
-            return pending.size();
+            return pendingCount;
         } finally {
             lock.unlock();
         }
@@ -117,31 +119,48 @@ final class RingEmulator implements AutoCloseable {
      * set aside for data-in (copied into {@code dest} if given, else into the result's array).
      */
     CompletableFuture<Result> submit(byte[] cdb, byte[] dataOut, int dataInLength, MemorySegment dest) {
+        CompletableFuture<Result> f = new CompletableFuture<>();
+        post(cdb, dataOut, dataInLength, dest, f);
+        return f;
+    }
+
+    /**
+     * Posts a data-in command whose data goes to {@code dest}, with nothing to wait on but
+     * {@link #reaped} (and {@link #onReaped}): the benchmark's path, allocation-free.
+     */
+    void post(byte[] cdb, int dataInLength, MemorySegment dest) {
+        post(cdb, null, dataInLength, dest, null);
+    }
+
+    private void post(byte[] cdb, byte[] dataOut, int dataInLength, MemorySegment dest, CompletableFuture<Result> future) {
         int length = dataOut != null ? dataOut.length : dataInLength;
         int npages = (length + PAGE - 1) / PAGE;
-        Pending p;
         lock.lock();
         try {
-            int[] pages;
+            Pending p;
             int iovCnt;
             int size;
             while (true) {
                 if (broken != null) throw new IllegalStateException("ring broken: " + broken);
-                pages = usedPages.cardinality() + npages <= dataPages ? allocPages(npages) : null;
-                iovCnt = runs(pages);
-                size = commandSize(iovCnt, cdb.length);
-                int tail = lastCleaned;
-                int toEnd = cmdrSize - head;
-                int need = toEnd < size ? toEnd + size : size;
-                if (pages != null && cmdrSize - spcUsed(head, tail, cmdrSize) - 1 >= need && pending.size() < 0xfffe) break;
-                if (pages != null) for (int pg : pages) usedPages.clear(pg);
+                if (pendingCount < 0xfffe && usedPageCount + npages <= dataPages) {
+                    int id;
+                    do {
+                        id = nextId;
+                        nextId = nextId == 0xffff ? 1 : nextId + 1;
+                    } while (live[id]);
+                    p = byId[id];
+                    if (p == null) p = byId[id] = new Pending(id);
+                    allocPages(p, npages);
+                    iovCnt = runs(p.pages, npages);
+                    size = commandSize(iovCnt, cdb.length);
+                    int toEnd = cmdrSize - head;
+                    int need = toEnd < size ? toEnd + size : size;
+                    if (cmdrSize - spcUsed(head, lastCleaned, cmdrSize) - 1 >= need) break;
+                    freePages(p);
+                }
                 space.awaitUninterruptibly();
             }
-            int id;
-            do {
-                id = nextId;
-                nextId = nextId == 0xffff ? 1 : nextId + 1;
-            } while (pending.containsKey(id));
+            int id = p.id;
             if (cmdrSize - head < size) {
                 long pad = CMDR_OFF + head;
                 LEN_OP.set(map, pad, (cmdrSize - head) | OP_PAD);
@@ -157,6 +176,7 @@ final class RingEmulator implements AutoCloseable {
             long cdbOff = ent + baseCommandSize(iovCnt);
             CDB_OFF.set(map, ent, cdbOff);
             MemorySegment.copy(cdb, 0, map, ValueLayout.JAVA_BYTE, cdbOff, cdb.length);
+            int[] pages = p.pages;
             int remaining = length, i = 0, iov = 0;
             while (i < npages) {
                 int j = i;
@@ -174,16 +194,19 @@ final class RingEmulator implements AutoCloseable {
                 iov++;
                 i = j + 1;
             }
-            maxIovs.accumulateAndGet(iovCnt, Math::max);
-            p = new Pending(id, cdb, pages, length, dataOut == null, dest);
-            pending.put(id, p);
+            if (iovCnt > maxIovs.get()) maxIovs.set(iovCnt);
+            p.length = length;
+            p.dataIn = dataOut == null;
+            p.dest = dest;
+            p.future = future;
+            live[id] = true;
+            pendingCount++;
             head = (head + size) % cmdrSize;
             MB_CMD_HEAD.setRelease(map, 0L, head);
         } finally {
             lock.unlock();
         }
         bell.signal();
-        return p.future;
     }
 
     /** Posts a task management notice (as with tmr_notification=1); the handler must skip it. */
@@ -213,9 +236,10 @@ final class RingEmulator implements AutoCloseable {
         bell.signal();
     }
 
-    /** Scattered free pages: a few random runs. Caller holds the lock and checked the count. */
-    private int[] allocPages(int n) {
-        int[] out = new int[n];
+    /** Scattered free pages into {@code p.pages}: a few random runs. Caller holds the lock and checked the count. */
+    private void allocPages(Pending p, int n) {
+        if (p.pages.length < n) p.pages = new int[n];
+        int[] out = p.pages;
         int got = 0;
         while (got < n) {
             int start = usedPages.nextClearBit(random.nextInt(dataPages));
@@ -226,20 +250,28 @@ final class RingEmulator implements AutoCloseable {
                 out[got++] = start++;
             }
         }
-        java.util.Arrays.sort(out);
-        return out;
+        if (n > 1) java.util.Arrays.sort(out, 0, n);
+        p.npages = n;
+        usedPageCount += n;
     }
 
-    private static int runs(int[] pages) {
-        if (pages == null || pages.length == 0) return 0;
+    private void freePages(Pending p) {
+        for (int k = 0; k < p.npages; k++) usedPages.clear(p.pages[k]);
+        usedPageCount -= p.npages;
+        p.npages = 0;
+    }
+
+    private static int runs(int[] pages, int n) {
+        if (n == 0) return 0;
         int r = 1;
-        for (int i = 1; i < pages.length; i++) if (pages[i] != pages[i - 1] + 1) r++;
+        for (int i = 1; i < n; i++) if (pages[i] != pages[i - 1] + 1) r++;
         return r;
     }
 
     /** What {@code write(uio fd)} does in the kernel: reap completions up to {@code cmd_tail}. */
     void reap() {
-        List<Runnable> done = new ArrayList<>();
+        List<Runnable> done = null;
+        int count = 0;
         lock.lock();
         try {
             int tail = (int) MB_CMD_TAIL.getAcquire(map, 0L);
@@ -255,17 +287,14 @@ final class RingEmulator implements AutoCloseable {
                 if (op == OP_CMD) {
                     int id = (short) CMD_ID.get(map, ent) & 0xffff;
                     int uflags = (byte) UFLAGS.get(map, ent);
-                    Pending p = pending.remove(id);
+                    Pending p = live[id] ? byId[id] : null;
                     if (p == null || (uflags & UFLAG_KEEP_BUF) != 0) {
                         broken = "cmd_id " + id + " not found (or KEEP_BUF), ring is broken";
                         return;
                     }
+                    live[id] = false;
+                    pendingCount--;
                     int status = (byte) SCSI_STATUS.get(map, ent) & 0xff;
-                    byte[] sense = null;
-                    if (status == Scsi.CHECK_CONDITION) {
-                        sense = new byte[SENSE_BUFFER_SIZE];
-                        MemorySegment.copy(map, ValueLayout.JAVA_BYTE, ent + SENSE_OFFSET, sense, 0, sense.length);
-                    }
                     int readLen = (uflags & UFLAG_READ_LEN) != 0 ? (int) READ_LEN.get(map, ent) : -1;
                     byte[] data = null;
                     if (p.dataIn && status == Scsi.GOOD) {
@@ -277,9 +306,21 @@ final class RingEmulator implements AutoCloseable {
                         }
                         gather(p, dst, n);
                     }
-                    for (int pg : p.pages) usedPages.clear(pg);
-                    Result r = new Result(status, sense, data, readLen);
-                    done.add(() -> p.future.complete(r));
+                    freePages(p);
+                    CompletableFuture<Result> f = p.future;
+                    p.future = null;
+                    p.dest = null;
+                    if (f != null) {
+                        byte[] sense = null;
+                        if (status == Scsi.CHECK_CONDITION) {
+                            sense = new byte[SENSE_BUFFER_SIZE];
+                            MemorySegment.copy(map, ValueLayout.JAVA_BYTE, ent + SENSE_OFFSET, sense, 0, sense.length);
+                        }
+                        Result r = new Result(status, sense, data, readLen);
+                        if (done == null) done = new ArrayList<>();
+                        done.add(() -> f.complete(r));
+                    }
+                    count++;
                 }
                 lastCleaned = (lastCleaned + len) % cmdrSize;
             }
@@ -287,12 +328,17 @@ final class RingEmulator implements AutoCloseable {
         } finally {
             lock.unlock();
         }
-        done.forEach(Runnable::run);
+        if (count > 0) {
+            reaped.addAndGet(count);
+            if (done != null) done.forEach(Runnable::run);
+            Runnable r = onReaped;
+            if (r != null) r.run();
+        }
     }
 
     private void gather(Pending p, MemorySegment dst, int n) {
         int off = 0;
-        for (int i = 0; i < p.pages.length && off < n; i++) {
+        for (int i = 0; i < p.npages && off < n; i++) {
             int len = Math.min(PAGE, n - off);
             MemorySegment.copy(map, dataOff + (long) p.pages[i] * PAGE, dst, off, len);
             off += len;
@@ -307,12 +353,20 @@ final class RingEmulator implements AutoCloseable {
         List<Runnable> done = new ArrayList<>();
         lock.lock();
         try {
-            for (Pending p : pending.values()) {
-                for (int pg : p.pages) usedPages.clear(pg);
-                Result r = new Result(level == 1 ? Scsi.BUSY : Scsi.CHECK_CONDITION, null, null, -1);
-                done.add(() -> p.future.complete(r));
+            for (int id = 1; id < live.length; id++) {
+                if (!live[id]) continue;
+                Pending p = byId[id];
+                live[id] = false;
+                freePages(p);
+                CompletableFuture<Result> f = p.future;
+                p.future = null;
+                p.dest = null;
+                if (f != null) {
+                    Result r = new Result(level == 1 ? Scsi.BUSY : Scsi.CHECK_CONDITION, null, null, -1);
+                    done.add(() -> f.complete(r));
+                }
             }
-            pending.clear();
+            pendingCount = 0;
             head = lastCleaned = 0;
             MB_CMD_TAIL.setRelease(map, 0L, 0);
             MB_CMD_HEAD.setRelease(map, 0L, 0);
@@ -339,6 +393,7 @@ final class RingEmulator implements AutoCloseable {
         private final Selector selector;
         private final AtomicLong events = new AtomicLong();
         private final ByteBuffer drain = ByteBuffer.allocate(256);
+        private final ByteBuffer wake = ByteBuffer.allocateDirect(1);
         private volatile boolean sleeping;
         private volatile boolean closed;
         private long seen;
@@ -361,7 +416,10 @@ final class RingEmulator implements AutoCloseable {
             events.incrementAndGet();
             if (sleeping) {
                 try {
-                    pipe.sink().write(ByteBuffer.wrap(new byte[] {1}));
+                    synchronized (wake) {
+                        wake.clear();
+                        pipe.sink().write(wake);
+                    }
                     wakes.incrementAndGet();
                 } catch (IOException e) {
                     if (!closed) throw new UncheckedIOException(e);

@@ -30,6 +30,10 @@ class TcmuBenchRunner {
             int eq = kv.indexOf('=');
             if (eq > 0) b0.param(kv.substring(0, eq), kv.substring(eq + 1).split(","));
         }
+        // e.g. -Dobdj.tcmu.bench.prof=gc or stack
+        for (String prof : System.getProperty("obdj.tcmu.bench.prof", "").split(",")) {
+            if (!prof.isBlank()) b0.addProfiler(prof.trim());
+        }
         Options opt = b0.build();
         Collection<RunResult> results = new Runner(opt).run();
         List<String> lines = new ArrayList<>();

@@ -28,7 +28,6 @@ import java.util.Comparator;
 import java.util.List;
 import java.util.Random;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import java.util.stream.Stream;
 
@@ -118,7 +117,6 @@ public class TcmuRingBench {
         RingEmulator kernel;
         TcmuHandler handler;
         Thread thread;
-        final AtomicLong completed = new AtomicLong();
         volatile Thread waiter;
         long submitted;
         long seed = 42;
@@ -132,6 +130,10 @@ public class TcmuRingBench {
             kernel.scrub = false;
             ScsiTarget target = new ScsiTarget(new NonClosing(d.disk), 512, 2048, ScsiTarget.Identity.of("bench"));
             handler = new TcmuHandler(new dev.obdj.tcmu.Ring(kernel.map), kernel.bell, target, workers);
+            kernel.onReaped = () -> {
+                Thread w = waiter;
+                if (w != null) LockSupport.unpark(w);
+            };
             thread = Thread.ofPlatform().daemon().name("tcmu-ring").start(handler::run);
             Random r = new Random(3);
             cdbs = new byte[8192][];
@@ -165,27 +167,24 @@ public class TcmuRingBench {
     @Benchmark
     @OperationsPerInvocation(BATCH)
     public long ring(Ring s) {
+        RingEmulator k = s.kernel;
         long target = s.submitted + BATCH;
         while (s.submitted < target) {
-            while (s.submitted - s.completed.get() >= s.depth) {
+            while (s.submitted - k.reaped.get() >= s.depth) {
                 s.waiter = Thread.currentThread();
-                if (s.submitted - s.completed.get() >= s.depth) LockSupport.parkNanos(100_000);
+                if (s.submitted - k.reaped.get() >= s.depth) LockSupport.parkNanos(100_000);
                 s.waiter = null;
             }
             byte[] cdb = s.cdbs[(int) (s.submitted & (s.cdbs.length - 1))];
-            s.kernel.submit(cdb, null, BLOCK, s.sink).whenComplete((res, err) -> {
-                s.completed.incrementAndGet();
-                Thread w = s.waiter;
-                if (w != null) LockSupport.unpark(w);
-            });
+            k.post(cdb, BLOCK, s.sink);
             s.submitted++;
         }
-        while (s.completed.get() < s.submitted) {
+        while (k.reaped.get() < s.submitted) {
             s.waiter = Thread.currentThread();
-            if (s.completed.get() < s.submitted) LockSupport.parkNanos(100_000);
+            if (k.reaped.get() < s.submitted) LockSupport.parkNanos(100_000);
             s.waiter = null;
         }
-        return s.completed.get();
+        return k.reaped.get();
     }
 
     /** The baseline: the same 4 KiB reads straight from the backend, one thread. */
