@@ -19,10 +19,10 @@ public final class Zeros {
     /** Sets {@code dst[offset, offset + length)} to zero. */
     public static void fill(MemorySegment dst, long offset, long length) {
         while (length > SIZE) {
-            MemorySegment.copy(ZEROS, 0, dst, offset, SIZE);
+            Bytes.copy(ZEROS, 0, dst, offset, SIZE);
             offset += SIZE;
             length -= SIZE;
         }
-        MemorySegment.copy(ZEROS, 0, dst, offset, length);
+        Bytes.copy(ZEROS, 0, dst, offset, length);
     }
 }

@@ -1,5 +1,7 @@
 package dev.obdj.tcmu;
 
+import dev.obdj.io.Bytes;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -81,7 +83,7 @@ public final class TcmuCommand {
                 continue;
             }
             long n = Math.min(l - bufOffset, length);
-            MemorySegment.copy(map, iovBase[i] + bufOffset, dst, dstOffset, n);
+            Bytes.copy(map, iovBase[i] + bufOffset, dst, dstOffset, n);
             dstOffset += n;
             length -= n;
             bufOffset = 0;
@@ -97,7 +99,7 @@ public final class TcmuCommand {
                 continue;
             }
             long n = Math.min(l - bufOffset, length);
-            MemorySegment.copy(src, srcOffset, map, iovBase[i] + bufOffset, n);
+            Bytes.copy(src, srcOffset, map, iovBase[i] + bufOffset, n);
             srcOffset += n;
             length -= n;
             bufOffset = 0;
