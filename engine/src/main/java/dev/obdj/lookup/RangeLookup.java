@@ -33,33 +33,41 @@ public final class RangeLookup {
         }
         long end = offset + length;
         long i = finder.firstEndingAfter(offset);
-        long limit = Math.min(count, i + max);
-        int k = 0;
-        for (; i < limit; i++) {
-            long lo = entries.get(WORD, i << 4);
-            if ((lo & OFFSET_MASK) >= end) {
-                break;
-            }
-            out[2 * k] = lo;
-            out[2 * k + 1] = entries.get(WORD, (i << 4) + 8);
-            k++;
-        }
-        if (k == 0) {
+        if (i >= count) {
             return 0;
         }
-        // Trims without branches: whether an edge needs one is a coin flip for random reads.
-        long lo = out[0];
-        long hi = out[1];
+        long lo = entries.get(WORD, i << 4);
         long start = lo & OFFSET_MASK;
+        if (start >= end) {
+            return 0; // the range falls in a hole
+        }
+        // The first mapping: trimmed at both edges without branches (whether it needs a trim is
+        // a coin flip for random reads). It ends after offset, so cut < its length.
+        long hi = entries.get(WORD, (i << 4) + 8);
         long cut = Math.max(offset - start, 0);
-        out[0] = (start + cut) | (((lo >>> 50) - cut) << 50);
+        long from = start + cut;
+        out[0] = from | ((Math.min(start + (lo >>> 50), end) - from) << 50);
         out[1] = hi + (cut & ~((hi << 8) >> 63)); // moffset moves forward unless zeroed (bit 55)
-        int last = 2 * (k - 1);
-        lo = out[last];
-        start = lo & OFFSET_MASK;
-        long len = lo >>> 50;
-        long over = Math.max(start + len - end, 0);
-        out[last] = start | ((len - over) << 50);
-        return k;
+        return 1 + rest(entries, Math.min(count, i + max), i + 1, end, out);
+    }
+
+    /**
+     * The mappings after the first, from {@code i} up to {@code limit}, while they start before
+     * {@code end}. They start after the range's offset, so only the last can need a trim (at its
+     * end); the trim is applied to all, a no-op on the others. Kept apart so {@link #lookup}
+     * stays small enough for the JIT to inline into the read path.
+     */
+    private static int rest(MemorySegment entries, long limit, long i, long end, long[] out) {
+        int k = 1;
+        for (; i < limit; i++, k++) {
+            long lo = entries.get(WORD, i << 4);
+            long start = lo & OFFSET_MASK;
+            if (start >= end) {
+                break;
+            }
+            out[2 * k] = start | ((Math.min(start + (lo >>> 50), end) - start) << 50);
+            out[2 * k + 1] = entries.get(WORD, (i << 4) + 8);
+        }
+        return k - 1;
     }
 }
