@@ -32,7 +32,9 @@ import java.util.concurrent.TimeUnit;
  *   <li>{@code treeVector}: the B+tree on the path the provider picks (vector512 on AVX-512);</li>
  *   <li>{@code treeVector256}, {@code treeScalar}: the other kernels on the same tree;</li>
  *   <li>{@code binarySearch}: plain binary search over the 16-byte entries;</li>
- *   <li>{@code batchedTree}: the batched form on the provider's path, all keys in one call;</li>
+ *   <li>{@code batchedTree}, {@code batchedTree256}, {@code batchedScalar}: the batched form
+ *       ({@code firstEndingAfter(long[], n, long[])}, all keys in one call, eight descents in
+ *       step) on the provider's path, on vector256 and on the scalar kernel;</li>
  *   <li>{@code fullLookupTree}, {@code fullLookupBinary}: the full {@code lookup(key, 8 sectors)}
  *       contract (up to 16 mappings, edges trimmed) over the tree and over binary search.</li>
  * </ul>
@@ -138,6 +140,20 @@ public class LookupBenchmark {
     @OperationsPerInvocation(KEYS)
     public long batchedTree() {
         tree.firstEndingAfter(keys, KEYS, out);
+        return out[KEYS - 1];
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(KEYS)
+    public long batchedTree256() {
+        tree256.firstEndingAfter(keys, KEYS, out);
+        return out[KEYS - 1];
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(KEYS)
+    public long batchedScalar() {
+        treeScalar.firstEndingAfter(keys, KEYS, out);
         return out[KEYS - 1];
     }
 

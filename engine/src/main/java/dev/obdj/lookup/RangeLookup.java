@@ -24,7 +24,8 @@ public final class RangeLookup {
      * @param entries packed 16-byte mappings, sorted and non-overlapping, {@code count} of them
      * @param out     receives mapping {@code i} as {@code out[2i]} = lo word, {@code out[2i+1]} = hi word
      * @param max     most mappings to return; {@code out} holds at least {@code 2 * max} longs
-     * @return how many mappings were written; {@code max} means there may be more after the last
+     * @return how many mappings were written; {@code max} means there may be more after the last.
+     *         Words of {@code out} past {@code 2 * return} may be overwritten with garbage
      */
     public static int lookup(SegmentLookup finder, MemorySegment entries, long count,
                              long offset, long length, long[] out, int max) {
@@ -33,33 +34,45 @@ public final class RangeLookup {
         }
         long end = offset + length;
         long i = finder.firstEndingAfter(offset);
-        long limit = Math.min(count, i + max);
-        int k = 0;
-        for (; i < limit; i++) {
-            long lo = entries.get(WORD, i << 4);
-            if ((lo & OFFSET_MASK) >= end) {
-                break;
-            }
-            out[2 * k] = lo;
-            out[2 * k + 1] = entries.get(WORD, (i << 4) + 8);
-            k++;
-        }
-        if (k == 0) {
+        if (i >= count) {
             return 0;
         }
-        // Trims without branches: whether an edge needs one is a coin flip for random reads.
-        long lo = out[0];
-        long hi = out[1];
+        // The first mapping, trimmed at both edges, without branches: whether an edge needs a trim,
+        // or the range falls in a hole before it (start >= end: nothing intersects, and then
+        // nothing after it either), is a coin flip for random reads. Words written for a hole are
+        // past the returned count.
+        long lo = entries.get(WORD, i << 4);
+        long hi = entries.get(WORD, (i << 4) + 8);
         long start = lo & OFFSET_MASK;
-        long cut = Math.max(offset - start, 0);
-        out[0] = (start + cut) | (((lo >>> 50) - cut) << 50);
+        long cut = Math.max(offset - start, 0); // < its length: it ends after offset
+        long from = start + cut;
+        out[0] = from | ((Math.min(start + (lo >>> 50), end) - from) << 50);
         out[1] = hi + (cut & ~((hi << 8) >> 63)); // moffset moves forward unless zeroed (bit 55)
-        int last = 2 * (k - 1);
-        lo = out[last];
-        start = lo & OFFSET_MASK;
-        long len = lo >>> 50;
-        long over = Math.max(start + len - end, 0);
-        out[last] = start | ((len - over) << 50);
-        return k;
+        // 1 when it starts before end; start is in [0, 2^50), so with end clamped at 0 the
+        // difference cannot overflow.
+        int first = (int) ((start - Math.max(end, 0)) >>> 63);
+        return first + rest(entries, Math.min(count, i + max), i + 1, end, out, first);
+    }
+
+    /**
+     * The mappings after the first, from {@code i} up to {@code limit}, while they start before
+     * {@code end}, written from {@code out[2 * first]}; returns how many. They start after the
+     * range's offset, so only the last can need a trim (at its end); the trim is applied to all,
+     * a no-op on the others. After a hole ({@code first == 0}) the next mapping starts past
+     * {@code end} too, so nothing is written. Kept apart so {@link #lookup} stays small enough for
+     * the JIT to inline into the read path.
+     */
+    private static int rest(MemorySegment entries, long limit, long i, long end, long[] out, int first) {
+        int k = first;
+        for (; i < limit; i++, k++) {
+            long lo = entries.get(WORD, i << 4);
+            long start = lo & OFFSET_MASK;
+            if (start >= end) {
+                break;
+            }
+            out[2 * k] = start | ((Math.min(start + (lo >>> 50), end) - start) << 50);
+            out[2 * k + 1] = entries.get(WORD, (i << 4) + 8);
+        }
+        return k - first;
     }
 }

@@ -120,6 +120,19 @@ class LookupDifferentialTest {
         Arrays.fill(got, -7);
         tree.firstEndingAfter(keys, keys.length, got);
         assertArrayEquals(expected, got, tree.name() + " batched, n=" + n);
+        // Counts that leave a partial group (1..7 keys after the last full group of 8),
+        // and nothing written past the count.
+        for (int m : new int[] {1, 3, 7, 9, keys.length - 5}) {
+            if (m <= 0 || m > keys.length) {
+                continue;
+            }
+            Arrays.fill(got, -7);
+            tree.firstEndingAfter(keys, m, got);
+            assertArrayEquals(Arrays.copyOf(expected, m), Arrays.copyOf(got, m), tree.name() + " batched " + m + ", n=" + n);
+            for (int k = m; k < got.length; k++) {
+                assertEquals(-7, got[k], tree.name() + " batched " + m + " wrote out[" + k + "]");
+            }
+        }
 
         for (int q = 0; q < wantRange.length; q++) {
             int k = q * RANGE_STRIDE;

@@ -4,7 +4,9 @@ import org.junit.jupiter.api.Test;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.util.Arrays;
 
+import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 import static org.junit.jupiter.api.Assertions.assertFalse;
 import static org.junit.jupiter.api.Assertions.assertInstanceOf;
@@ -59,6 +61,31 @@ class LookupTreeTest {
                 assertTrue(tree.wideKeys());
             }
             LookupDifferentialTest.checkAgree(entries, 2, Layouts.keys(entries, 2, 5_000, 1));
+        }
+    }
+
+    @Test
+    void rangesAtExtremeOffsetsMatchTheLinearScan() {
+        try (Arena arena = Arena.ofConfined()) {
+            int n = 1000;
+            MemorySegment entries = Layouts.b0(arena, n);
+            long[] offsets = {Long.MIN_VALUE, Long.MIN_VALUE + 5, -17, -9, -1, 0, 8, 16 * n - 1, 16L * n,
+                    1L << 50, Long.MAX_VALUE - 3, Long.MAX_VALUE};
+            long[] lengths = {1, 8, 9, 20, 1L << 40, Long.MAX_VALUE};
+            long[] want = new long[2 * 16];
+            long[] got = new long[2 * 16];
+            for (LookupPath path : new LookupPath[] {LookupPath.BINARY, LookupPath.VECTOR512, LookupPath.VECTOR256, LookupPath.SCALAR}) {
+                try (SegmentLookup finder = Lookups.forEntries(entries, n, path)) {
+                    for (long offset : offsets) {
+                        for (long length : lengths) {
+                            int w = Layouts.naiveLookup(entries, n, offset, length, want, 5);
+                            int g = RangeLookup.lookup(finder, entries, n, offset, length, got, 5);
+                            assertArrayEquals(Arrays.copyOf(want, 2 * w), Arrays.copyOf(got, 2 * g),
+                                    finder.name() + " lookup at " + offset + "+" + length);
+                        }
+                    }
+                }
+            }
         }
     }
 
