@@ -381,10 +381,10 @@ public final class RwLayer implements AutoCloseable {
         } catch (IOException e) {
             throw new StorageException(dataPath.toString(), "write at " + fileEnd, e);
         }
-        // the data file is complete once drained: read it mapped, so runs copy straight to the output
-        try (MappingTable t = live.toTable(); ByteSource mapped = MappedFile.open(dataPath)) {
+        // the data file is complete once drained: the writer reads its runs with pread
+        try (MappingTable t = live.toTable()) {
             String parent = parentUuid != null ? parentUuid : dataHeader.parentUuid();
-            return BlobWriter.write(t, new ByteSource[] {mapped},
+            return BlobWriter.write(t, new ByteSource[] {dataSource},
                     new BlobWriter.Meta(dataHeader.virtualSize(), uuid != null ? uuid : LsmtHeader.NULL_UUID, parent, userTag),
                     out, outName, progress);
         }
