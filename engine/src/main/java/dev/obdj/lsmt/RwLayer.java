@@ -428,10 +428,11 @@ public final class RwLayer implements AutoCloseable {
         } catch (IOException e) {
             throw new StorageException(dataPath.toString(), "write at " + fileEnd, e);
         }
-        // the data file is complete once drained: the writer reads its runs with pread
-        try (MappingTable t = live.toTable()) {
+        // the data file is complete once drained: mapped, so a stream output (ZFile) takes runs
+        // straight from the mapping, while a plain file output reads them with pread (its channel)
+        try (MappingTable t = live.toTable(); ByteSource mapped = MappedFile.open(dataPath)) {
             String parent = parentUuid != null ? parentUuid : dataHeader.parentUuid();
-            return BlobWriter.write(t, new ByteSource[] {dataSource},
+            return BlobWriter.write(t, new ByteSource[] {mapped},
                     new BlobWriter.Meta(dataHeader.virtualSize(), uuid != null ? uuid : LsmtHeader.NULL_UUID, parent, userTag),
                     out, outName, progress);
         }
