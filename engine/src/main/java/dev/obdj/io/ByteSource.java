@@ -34,6 +34,16 @@ public interface ByteSource extends AutoCloseable {
         return null;
     }
 
+    /**
+     * An open channel on a local file holding exactly this source's bytes at the same positions,
+     * or {@code null} when there is none (compressed, remote or sliced sources). Lets a writer
+     * read long runs with {@code pread} rather than through a mapping (no page faults, no page
+     * tables to build). The source owns the channel: callers must not close it.
+     */
+    default java.nio.channels.FileChannel channel() {
+        return null;
+    }
+
     /** The local file behind this source, or {@code null} when there is none (a remote blob). */
     default java.nio.file.Path path() {
         return null;

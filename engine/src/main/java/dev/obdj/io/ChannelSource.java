@@ -51,6 +51,9 @@ public final class ChannelSource implements ByteSource {
     }
 
     @Override
+    public FileChannel channel() { return channel; }
+
+    @Override
     public void close() {
         // the channel belongs to the caller
     }

@@ -13,12 +13,14 @@ import java.nio.file.StandardOpenOption;
  * A read-only file mapped into memory through FFM ({@code FileChannel.map(..., Arena)}).
  * A read is one {@code MemorySegment.copy}: no syscall, no intermediate buffer.
  * The mapping lives in a shared arena, so any thread may read until {@link #close()}.
+ * {@link #channel()} opens a read channel on the file on first use, for bulk reads.
  */
 public final class MappedFile implements ByteSource {
     private final String name;
     private final Path path;
     private final Arena arena;
     private final MemorySegment segment;
+    private FileChannel channel; // opened by channel(), closed by close()
 
     private MappedFile(Path path, Arena arena, MemorySegment segment) {
         this.name = path.toString();
@@ -58,9 +60,29 @@ public final class MappedFile implements ByteSource {
     public Path path() { return path; }
 
     @Override
-    public void close() {
+    public synchronized FileChannel channel() {
+        if (channel == null) {
+            try {
+                channel = FileChannel.open(path, StandardOpenOption.READ);
+            } catch (IOException e) {
+                throw new StorageException(name, "open", e);
+            }
+        }
+        return channel;
+    }
+
+    @Override
+    public synchronized void close() {
         if (arena.scope().isAlive()) {
             arena.close();
+        }
+        if (channel != null) {
+            try {
+                channel.close();
+            } catch (IOException ignored) {
+                // read-only: nothing to lose
+            }
+            channel = null;
         }
     }
 }

@@ -17,14 +17,17 @@ import java.nio.file.Path;
 
 /**
  * The few POSIX calls the JDK does not offer, bound once through FFM: {@code open}, {@code close},
- * {@code lseek} with SEEK_DATA/SEEK_HOLE (finding a sparse file's extents) and {@code fallocate}
- * with PUNCH_HOLE (discarding in a sparse file). {@code errno} is captured with each call and
+ * {@code lseek} with SEEK_DATA/SEEK_HOLE (finding a sparse file's extents), {@code fallocate}
+ * with PUNCH_HOLE (discarding in a sparse file) and {@code sync_file_range} (starting the
+ * writeback of appended data early, so a later fdatasync waits only for the tail). {@code errno} is captured with each call and
  * turned into a {@link StorageException} naming the file and call. Linux only.
  */
 public final class Posix {
     public static final int O_RDONLY = 0, O_RDWR = 2;
     public static final int SEEK_DATA = 3, SEEK_HOLE = 4;
     public static final int FALLOC_FL_KEEP_SIZE = 1, FALLOC_FL_PUNCH_HOLE = 2;
+    /** {@code sync_file_range} flag: start writeback of the range's dirty pages, do not wait. */
+    public static final int SYNC_FILE_RANGE_WRITE = 2;
     private static final int ENXIO = 6;
 
     private static final Linker LINKER = Linker.nativeLinker();
@@ -42,6 +45,9 @@ public final class Posix {
     private static final MethodHandle FALLOCATE = bind("fallocate",
             FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG,
                     ValueLayout.JAVA_LONG), false);
+    private static final MethodHandle SYNC_FILE_RANGE = bind("sync_file_range",
+            FunctionDescriptor.of(ValueLayout.JAVA_INT, ValueLayout.JAVA_INT, ValueLayout.JAVA_LONG, ValueLayout.JAVA_LONG,
+                    ValueLayout.JAVA_INT), false);
 
     private Posix() {}
 
@@ -123,6 +129,25 @@ public final class Posix {
             throw e;
         } catch (Throwable t) {
             throw new IllegalStateException("fallocate() through FFM failed", t);
+        }
+    }
+
+    /**
+     * {@code sync_file_range(fd, offset, length, flags)}. With {@link #SYNC_FILE_RANGE_WRITE} alone
+     * it only starts writeback: it makes nothing durable (no metadata, no disk cache flush), an
+     * fsync is still needed for that.
+     */
+    public static void syncFileRange(Fd f, long offset, long length, int flags) {
+        try (Arena a = Arena.ofConfined()) {
+            MemorySegment st = a.allocate(CAPTURE);
+            int r = (int) SYNC_FILE_RANGE.invokeExact(st, f.fd(), offset, length, flags);
+            if (r < 0) {
+                throw error(f.path(), "sync_file_range(" + offset + ", " + length + ", " + flags + ")", st);
+            }
+        } catch (StorageException e) {
+            throw e;
+        } catch (Throwable t) {
+            throw new IllegalStateException("sync_file_range() through FFM failed", t);
         }
     }
 

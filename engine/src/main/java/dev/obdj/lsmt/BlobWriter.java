@@ -1,5 +1,6 @@
 package dev.obdj.lsmt;
 
+import dev.obdj.FormatException;
 import dev.obdj.ProgressListener;
 import dev.obdj.StorageException;
 import dev.obdj.io.ByteSource;
@@ -8,6 +9,7 @@ import java.io.IOException;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
+import java.nio.channels.FileChannel;
 import java.nio.channels.WritableByteChannel;
 
 /**
@@ -29,7 +31,7 @@ public final class BlobWriter {
     /** Data is copied in steps of this many sectors (32 KiB). */
     static final int STEP_SECTORS = 64;
     private static final int BUF = 1 << 20;
-    /** Copies at least this long bypass the staging buffer. */
+    /** Into a stream, runs at least this long bypass the buffer. */
     private static final long DIRECT_COPY = 64 << 10;
 
     /**
@@ -137,25 +139,41 @@ public final class BlobWriter {
         b.add(lo, hi);
     }
 
-    /** Buffers sequential output in one off-heap buffer. */
+    /**
+     * Sequential output through one off-heap buffer. Data runs are merged while each continues the
+     * previous one in the same source. Into a plain file every byte goes through the buffer, read
+     * with {@code pread} when the source has a channel, so the file is written in 1 MiB pieces:
+     * the data region starts 4 KiB into the blob, and writing each 64 KiB run on its own (straight
+     * from a mapping or by copy_file_range) leaves it in five misaligned page-cache folios, which
+     * costs more than the extra copy. Into a stream (a ZFile writer) runs of at least
+     * {@link #DIRECT_COPY} bytes go straight from the source's mapping.
+     */
     private static final class Sink {
         private final WritableByteChannel out;
+        private final boolean toFile; // out is a plain file
         private final String name;
         private final MemorySegment buf;
+        private final ByteBuffer bufView; // buf as one reusable ByteBuffer, for channel reads
         private final ProgressListener progress;
         private final long total;
         private long fill;
+        private ByteSource runSource; // the pending run, null when none
+        private long runPos;
+        private long runLen;
         long written;
 
         Sink(WritableByteChannel out, String name, MemorySegment buf, ProgressListener progress, long total) {
             this.out = out;
+            this.toFile = out instanceof FileChannel;
             this.name = name;
             this.buf = buf;
+            this.bufView = buf.asByteBuffer();
             this.progress = progress;
             this.total = total;
         }
 
         void put(MemorySegment src, long off, long len) {
+            emitRun();
             while (len > 0) {
                 long n = Math.min(len, buf.byteSize() - fill);
                 MemorySegment.copy(src, off, buf, fill, n);
@@ -163,41 +181,87 @@ public final class BlobWriter {
                 off += n;
                 len -= n;
                 if (fill == buf.byteSize()) {
-                    flush();
+                    flushBuffer();
                 }
             }
         }
 
+        /** Queues {@code len} bytes of {@code src} at {@code pos}; copied when the run ends. */
         void copyFrom(ByteSource src, long pos, long len) {
-            if (len >= DIRECT_COPY) { // large runs from a mapped source skip the buffer: one copy, page cache to output
+            if (runSource == src && runPos + runLen == pos) {
+                runLen += len;
+                return;
+            }
+            emitRun();
+            runSource = src;
+            runPos = pos;
+            runLen = len;
+        }
+
+        private void emitRun() {
+            if (runSource == null) {
+                return;
+            }
+            ByteSource src = runSource;
+            long pos = runPos, len = runLen;
+            runSource = null;
+            if (!toFile && len >= DIRECT_COPY) {
                 MemorySegment mapped = src.segment();
                 if (mapped != null) {
-                    flush();
+                    flushBuffer();
                     writeOut(mapped.asSlice(pos, len).asByteBuffer());
                     return;
                 }
             }
+            FileChannel in = toFile ? src.channel() : null;
             while (len > 0) {
-                long n = Math.min(len, buf.byteSize() - fill);
-                src.read(pos, buf, fill, n);
+                int n = (int) Math.min(len, buf.byteSize() - fill);
+                if (in != null) {
+                    readFully(src, in, pos, n);
+                } else {
+                    src.read(pos, buf, fill, n);
+                }
                 fill += n;
                 pos += n;
                 len -= n;
                 if (fill == buf.byteSize()) {
-                    flush();
+                    flushBuffer();
                 }
             }
         }
 
+        /** {@code n} bytes of the channel at {@code pos} into the buffer at {@code fill}. */
+        private void readFully(ByteSource src, FileChannel in, long pos, int n) {
+            bufView.limit((int) fill + n).position((int) fill);
+            long at = pos;
+            try {
+                while (bufView.hasRemaining()) {
+                    int r = in.read(bufView, at);
+                    if (r < 0) {
+                        throw new FormatException(src.name(), at, "data", "bytes up to " + (pos + n), "end of file");
+                    }
+                    at += r;
+                }
+            } catch (IOException e) {
+                throw new StorageException(src.name(), "read " + n + " bytes at " + pos, e);
+            }
+        }
+
         void putEntry(long lo, long hi) {
+            emitRun();
             if (buf.byteSize() - fill < SegmentMapping.BYTES) {
-                flush();
+                flushBuffer();
             }
             SegmentMapping.put(buf.asSlice(fill, SegmentMapping.BYTES), 0, lo, hi);
             fill += SegmentMapping.BYTES;
         }
 
         void flush() {
+            emitRun();
+            flushBuffer();
+        }
+
+        private void flushBuffer() {
             if (fill == 0) {
                 return;
             }

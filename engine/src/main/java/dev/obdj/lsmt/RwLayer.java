@@ -26,8 +26,13 @@ import java.nio.file.StandardOpenOption;
  * <p>Durability: payloads are staged in memory and appended to the data file in 1 MiB writes;
  * their index entries are kept in memory and appended in batches, always after the data they
  * point to has been written and forced to disk.
- * {@link #flush()} forces the data, appends the pending entries and forces the index, so every
+ * {@link #flush()} forces the data ({@code fdatasync}: the data and the size and block metadata
+ * needed to read it back), appends the pending entries and forces the index, so every
  * write that returned before {@code flush()} survives a crash of the process or the machine.
+ * Once a layer has been flushed, each 1 MiB appended to the data file has its writeback started at
+ * once ({@code sync_file_range(SYNC_FILE_RANGE_WRITE)}, which makes nothing durable by itself), so
+ * the next flush's data force waits only for the tail; a layer never flushed leaves writeback to
+ * the kernel.
  * Writes not yet flushed may be lost, but never leave an entry pointing at data that is not on
  * disk. A torn last entry (a crash mid-append) is dropped on reopen.
  *
@@ -66,10 +71,13 @@ public final class RwLayer implements AutoCloseable {
     private final MemorySegment stage = arena.allocate(STAGE_BYTES, 4096);
     private long fileEnd; // data bytes in the file; [fileEnd, dataEnd) sit in the stage
     private int pendingCount;
-    private boolean dirtyData;
+    private boolean dirtyData; // data appended since the last data force
+    private boolean dirtyIndex; // entries appended since the last index force
+    private boolean flushed; // flush() was called: start the writeback of each drained chunk at once
     private boolean closed;
     private boolean sparse;
     private Posix.Fd punchFd; // sparse layers: for fallocate(PUNCH_HOLE)
+    private Posix.Fd writebackFd; // for sync_file_range; null until needed or when unavailable
 
     private RwLayer(Path dataPath, Path indexPath, FileChannel data, FileChannel index, FileLock lock) {
         this.dataPath = dataPath;
@@ -139,11 +147,13 @@ public final class RwLayer implements AutoCloseable {
                 LOG.log(System.Logger.Level.WARNING, "{0}: dropping a torn index entry at the end ({1} bytes at {2})",
                         indexPath, isz - whole, whole);
                 i.truncate(whole);
+                l.dirtyIndex = true;
             }
             long dsz = d.size();
             if (dsz % 512 != 0) { // a crash mid-append: pad so new data starts on a sector
                 d.write(ByteBuffer.allocate((int) (512 - dsz % 512)), dsz);
                 dsz = d.size();
+                l.dirtyData = true;
             }
             try (ByteSource dm = MappedFile.open(dataPath); ByteSource im = MappedFile.open(indexPath);
                  RwLayerView view = RwLayerView.open(dm, im)) {
@@ -249,11 +259,14 @@ public final class RwLayer implements AutoCloseable {
                 long mo = dataEnd / 512;
                 long bytes = (long) n * 512;
                 if (dataEnd - fileEnd + bytes > STAGE_BYTES) {
-                    drainStage();
+                    drainStage(flushed);
                 }
                 if (bytes > STAGE_BYTES) {
                     writeFully(data, src.asSlice(done * 512, bytes).asByteBuffer(), dataEnd);
                     fileEnd = dataEnd + bytes;
+                    if (flushed) {
+                        startWriteback(dataEnd, bytes);
+                    }
                 } else {
                     MemorySegment.copy(src, done * 512, stage, dataEnd - fileEnd, bytes);
                 }
@@ -307,18 +320,49 @@ public final class RwLayer implements AutoCloseable {
         SegmentMapping.put(pending, pendingCount++, lo, hi);
     }
 
-    /** Appends the staged payloads to the data file. */
-    private void drainStage() throws IOException {
+    /** Appends the staged payloads to the data file, starting their writeback when {@code early}. */
+    private void drainStage(boolean early) throws IOException {
         if (dataEnd > fileEnd) {
-            writeFully(data, stage.asSlice(0, dataEnd - fileEnd).asByteBuffer(), fileEnd);
+            long at = fileEnd, n = dataEnd - fileEnd;
+            writeFully(data, stage.asSlice(0, n).asByteBuffer(), at);
             fileEnd = dataEnd;
+            if (early) {
+                startWriteback(at, n);
+            }
         }
     }
 
-    /** Writes and forces the data, then appends pending entries (and forces the index when asked). */
+    /**
+     * Starts writing {@code [at, at + n)} of the data file back to disk without waiting, so the
+     * next data force finds it written or under way. Durability does not depend on it: a failure
+     * here only turns it off (a write error still surfaces at the force, through the channel).
+     */
+    private void startWriteback(long at, long n) {
+        if (writebackFd == null) {
+            try {
+                writebackFd = Posix.open(dataPath, Posix.O_RDWR);
+            } catch (RuntimeException e) {
+                flushed = false; // no early writeback for this layer
+                LOG.log(System.Logger.Level.DEBUG, "{0}: no early writeback: {1}", dataPath, e.getMessage());
+                return;
+            }
+        }
+        try {
+            Posix.syncFileRange(writebackFd, at, n, Posix.SYNC_FILE_RANGE_WRITE);
+        } catch (RuntimeException e) {
+            flushed = false;
+            LOG.log(System.Logger.Level.DEBUG, "{0}: no early writeback: {1}", dataPath, e.getMessage());
+        }
+    }
+
+    /**
+     * Writes and forces the data, then appends pending entries (and forces the index when asked).
+     * Forces are {@code fdatasync}: the files grow, so it still commits their new size and blocks,
+     * which is all a reader needs; only timestamps are left to the kernel.
+     */
     private void appendPending(boolean forceIndex) {
         try {
-            drainStage();
+            drainStage(false);
             if (dirtyData) {
                 data.force(false);
                 dirtyData = false;
@@ -328,9 +372,11 @@ public final class RwLayer implements AutoCloseable {
                 writeFully(index, pending.asSlice(0, bytes).asByteBuffer(), indexEnd);
                 indexEnd += bytes;
                 pendingCount = 0;
+                dirtyIndex = true;
             }
-            if (forceIndex) {
+            if (forceIndex && dirtyIndex) {
                 index.force(false);
+                dirtyIndex = false;
             }
         } catch (IOException e) {
             throw new StorageException(indexPath.toString(), "append index entries", e);
@@ -341,6 +387,7 @@ public final class RwLayer implements AutoCloseable {
     public void flush() {
         ensureOpen();
         appendPending(true);
+        flushed = !sparse;
     }
 
     /** Grows the virtual size and rewrites both headers (the reference's {@code update_vsize}). */
@@ -377,11 +424,12 @@ public final class RwLayer implements AutoCloseable {
                        ProgressListener progress) {
         ensureOpen();
         try {
-            drainStage();
+            drainStage(false);
         } catch (IOException e) {
             throw new StorageException(dataPath.toString(), "write at " + fileEnd, e);
         }
-        // the data file is complete once drained: read it mapped, so runs copy straight to the output
+        // the data file is complete once drained: mapped, so a stream output (ZFile) takes runs
+        // straight from the mapping, while a plain file output reads them with pread (its channel)
         try (MappingTable t = live.toTable(); ByteSource mapped = MappedFile.open(dataPath)) {
             String parent = parentUuid != null ? parentUuid : dataHeader.parentUuid();
             return BlobWriter.write(t, new ByteSource[] {mapped},
@@ -457,6 +505,9 @@ public final class RwLayer implements AutoCloseable {
             closeQuietly(data, index);
             if (punchFd != null) {
                 punchFd.close();
+            }
+            if (writebackFd != null) {
+                writebackFd.close();
             }
             pendingArena.close();
             arena.close();
