@@ -1,34 +1,34 @@
 package dev.obdj.tcmu;
 
-import java.util.ArrayDeque;
 import java.util.concurrent.LinkedTransferQueue;
 import java.util.concurrent.atomic.AtomicInteger;
 import java.util.logging.Level;
 import java.util.logging.Logger;
 
 /**
- * Serves one ring: a ring thread takes commands as the kernel posts them, in batches, and shares
- * each batch with a bounded pool of workers, which execute them concurrently on the
- * {@link ScsiTarget} and complete them out of order. A batch is cut into chunks (at least
- * {@value #MIN_CHUNK} commands each, one per thread at most): the ring thread queues all chunks
- * but the last for the workers, executes the last itself, then helps with what the workers have
- * not picked up before it looks at the ring again. A single command is therefore executed on the
- * ring thread with no hand-off. With zero workers the ring thread executes every command.
+ * Serves one ring: a ring thread takes commands as the kernel posts them, in batches, and hands
+ * each batch to a bounded pool of workers, which execute them concurrently on the
+ * {@link ScsiTarget} and complete them out of order. Workers claim the commands of a batch one at
+ * a time (an atomic index), so a command that blocks (a remote fetch, a slow flush) holds up only
+ * the worker running it: the others keep claiming the rest. The ring thread itself never executes
+ * a command while there are workers, so it keeps taking new commands and keeps announcing
+ * finished ones whatever the workers wait for. With zero workers the ring thread executes every
+ * command, in order.
  *
  * <p>Notification is batched: a thread publishes each response as soon as its command is done
  * ({@link Ring#complete(TcmuCommand)}: the slot written, {@code cmd_tail} stored with release) but
- * notifies the kernel only after every {@value #COMPLETE_EVERY} commands and at the end of its
- * chunk, so a burst costs one {@code write} per group instead of one per command. Kicks are also
- * combined across threads: a thread bumps a counter, and whoever moves it from zero notifies the
- * kernel, then notifies again while more requests arrived during its notification, so no
- * published response is left unannounced by a thread that finishes. A thread that goes idle (the
- * ring thread before it waits, a worker before it parks) notifies when responses were published
- * since the last notification, and the ring thread looks every {@value #BUSY_POLL_MILLIS} ms while
- * commands are in flight: responses finished just before a long command (a flush, a remote fetch)
- * on the same thread are announced within about a millisecond. After serving, the ring thread
- * watches {@code cmd_head} for {@value #SPIN_MICROS} µs before it sleeps in {@code poll}, so a
- * command that follows closely costs no wake-up. Nothing is allocated per command:
- * command objects are recycled by the ring and chunks by the handler.
+ * notifies the kernel only after every {@value #COMPLETE_EVERY} commands and when it runs out of
+ * commands to claim, so a burst costs one {@code write} per group instead of one per command.
+ * Kicks are also combined across threads: a thread bumps a counter, and whoever moves it from zero
+ * notifies the kernel, then notifies again while more requests arrived during its notification, so
+ * no published response is left unannounced by a thread that finishes. A thread that goes idle
+ * (the ring thread before it waits, a worker before it parks) notifies when responses were
+ * published since the last notification, and the ring thread looks every
+ * {@value #BUSY_POLL_MILLIS} ms while commands are in flight: responses finished just before a
+ * long command on the same worker are announced within about a millisecond. After serving, the
+ * ring thread watches {@code cmd_head} for {@value #SPIN_MICROS} µs before it sleeps in
+ * {@code poll}, so a command that follows closely costs no wake-up. Command objects are recycled
+ * by the ring; a batch costs one small array of references.
  */
 public final class TcmuHandler implements AutoCloseable {
     private static final Logger LOG = Logger.getLogger(TcmuHandler.class.getName());
@@ -40,25 +40,26 @@ public final class TcmuHandler implements AutoCloseable {
     static final int SPIN_MICROS = 30;
     /** Commands taken from the ring at most per look. */
     static final int MAX_BATCH = 256;
-    /** Fewer commands than this are not worth waking another thread for. */
-    static final int MIN_CHUNK = 8;
-    /** Completions announced to the kernel with one kick, at most (a chunk end kicks as well). */
+    /** Completions announced to the kernel with one kick, at most (running out of work kicks as well). */
     static final int COMPLETE_EVERY = 32;
 
-    /** Commands handed to one thread at once; recycled through {@link #spareChunks}. */
-    private static final class Chunk {
-        final TcmuCommand[] cmds = new TcmuCommand[MAX_BATCH];
-        int n;
+    /** Commands taken from the ring in one look, claimed one at a time by whichever worker is free. */
+    private static final class Batch {
+        final TcmuCommand[] cmds;
+        final AtomicInteger next = new AtomicInteger();
+
+        Batch(TcmuCommand[] from, int n) {
+            cmds = java.util.Arrays.copyOf(from, n);
+        }
     }
 
-    private static final Chunk POISON = new Chunk();
+    private static final Batch POISON = new Batch(new TcmuCommand[0], 0);
 
     private final Ring ring;
     private final Doorbell bell;
     private final ScsiTarget target;
     private final Thread[] workers;
-    private final LinkedTransferQueue<Chunk> queue = new LinkedTransferQueue<>();
-    private final ArrayDeque<Chunk> spareChunks = new ArrayDeque<>(); // guarded by itself
+    private final LinkedTransferQueue<Batch> queue = new LinkedTransferQueue<>();
     private final AtomicInteger kickRequests = new AtomicInteger();
     /** {@link Ring#completedTotal()} when the last notification started; written by the kicking thread. */
     private volatile long announced;
@@ -95,11 +96,11 @@ public final class TcmuHandler implements AutoCloseable {
      */
     public void run() {
         for (Thread w : workers) w.start();
-        Chunk own = new Chunk();
+        TcmuCommand[] own = new TcmuCommand[MAX_BATCH];
         try {
             boolean served = false;
             while (!stopping) {
-                int n = workers.length == 0 ? takeAndRunAll(own) : takeAndShare(own);
+                int n = workers.length == 0 ? takeAndRunAll(own) : takeAndHandOut(own);
                 if (n == 0) {
                     kickIfBehind();
                     if (served && awaitHead()) {
@@ -150,93 +151,78 @@ public final class TcmuHandler implements AutoCloseable {
     }
 
     /** No workers: take and execute in order until the ring is empty; returns how many. */
-    private int takeAndRunAll(Chunk own) {
+    private int takeAndRunAll(TcmuCommand[] own) {
         int total = 0, n;
         do {
-            n = ring.take(own.cmds);
-            if (n > 0) runChunk(own.cmds, n);
+            n = ring.take(own);
+            int unannounced = 0;
+            for (int i = 0; i < n; i++) {
+                target.execute(own[i]);
+                if (abandoned) return total; // simulated crash: the responses never reach the ring
+                ring.complete(own[i]);
+                if (++unannounced == COMPLETE_EVERY || i == n - 1) {
+                    kick();
+                    unannounced = 0;
+                }
+            }
             total += n;
-        } while (n == own.cmds.length && !stopping);
+        } while (n == own.length && !stopping);
         return total;
     }
 
-    /** Takes one batch, queues all chunks of it but the last, executes that and helps with the rest. */
-    private int takeAndShare(Chunk own) {
-        TcmuCommand[] cmds = own.cmds;
-        int n = ring.take(cmds);
+    /**
+     * Takes one batch and offers it to one worker per command, up to all of them (an idle worker
+     * spins briefly before it parks, so offers to busy workers cost little, and a command never
+     * waits behind a blocked one while a worker is free); returns how many commands it took.
+     */
+    private int takeAndHandOut(TcmuCommand[] own) {
+        int n = ring.take(own);
         if (n == 0) return 0;
-        int parts = Math.max(1, Math.min(workers.length + 1, n / MIN_CHUNK));
-        int per = (n + parts - 1) / parts;
-        int mine = n - per * (parts - 1);
-        for (int from = mine; from < n; from += per) {
-            Chunk c = obtainChunk();
-            System.arraycopy(cmds, from, c.cmds, 0, per);
-            c.n = per;
-            queue.add(c);
-        }
-        runChunk(cmds, mine);
-        Chunk c;
-        while ((c = queue.poll()) != null) {
-            runChunk(c.cmds, c.n);
-            releaseChunk(c);
-        }
+        Batch b = new Batch(own, n);
+        java.util.Arrays.fill(own, 0, n, null);
+        int wake = Math.min(workers.length, n);
+        for (int i = 0; i < wake; i++) queue.add(b);
         return n;
-    }
-
-    private Chunk obtainChunk() {
-        synchronized (spareChunks) {
-            Chunk c = spareChunks.pollFirst();
-            if (c != null) return c;
-        }
-        return new Chunk();
-    }
-
-    private void releaseChunk(Chunk c) {
-        java.util.Arrays.fill(c.cmds, 0, c.n, null);
-        c.n = 0;
-        synchronized (spareChunks) {
-            spareChunks.addFirst(c);
-        }
     }
 
     private void workLoop() {
         while (true) {
-            Chunk c = queue.poll();
-            if (c == null) {
-                for (int spin = 0; spin < 200 && (c = queue.poll()) == null; spin++) {
+            Batch b = queue.poll();
+            if (b == null) {
+                for (int spin = 0; spin < 200 && (b = queue.poll()) == null; spin++) {
                     Thread.onSpinWait();
                 }
-                if (c == null) {
+                if (b == null) {
                     kickIfBehind();
                     try {
-                        c = queue.take();
+                        b = queue.take();
                     } catch (InterruptedException e) {
                         return;
                     }
                 }
             }
-            if (c == POISON) return;
-            runChunk(c.cmds, c.n);
-            releaseChunk(c);
+            if (b == POISON) return;
+            drain(b);
         }
     }
 
     /**
-     * Executes {@code cs[0..n)}, publishing each response as it is done, and notifies the kernel
-     * after every {@value #COMPLETE_EVERY} and after the last.
+     * Claims and executes commands of {@code b} until none is left, publishing each response as it
+     * is done; notifies the kernel after every {@value #COMPLETE_EVERY} and when done.
      */
-    private void runChunk(TcmuCommand[] cs, int n) {
+    private void drain(Batch b) {
         int unannounced = 0;
-        for (int i = 0; i < n; i++) {
-            TcmuCommand c = cs[i];
+        for (int i; (i = b.next.getAndIncrement()) < b.cmds.length; ) {
+            TcmuCommand c = b.cmds[i];
             target.execute(c);
             if (abandoned) return; // simulated crash: the responses never reach the ring
             ring.complete(c);
-            if (++unannounced == COMPLETE_EVERY || i == n - 1) {
+            if (++unannounced == COMPLETE_EVERY) {
                 kick();
                 unannounced = 0;
             }
         }
+        if (unannounced > 0) kick();
     }
 
     /**
