@@ -3,6 +3,7 @@ package dev.obdj.lsmt;
 import dev.obdj.FormatException;
 import dev.obdj.ProgressListener;
 import dev.obdj.StorageException;
+import dev.obdj.io.Bytes;
 import dev.obdj.io.ByteSource;
 
 import java.io.IOException;
@@ -176,7 +177,7 @@ public final class BlobWriter {
             emitRun();
             while (len > 0) {
                 long n = Math.min(len, buf.byteSize() - fill);
-                MemorySegment.copy(src, off, buf, fill, n);
+                Bytes.copy(src, off, buf, fill, n);
                 fill += n;
                 off += n;
                 len -= n;

@@ -1,5 +1,6 @@
 package dev.obdj.lsmt;
 
+import dev.obdj.io.Bytes;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -95,7 +96,7 @@ public final class MappingTable implements AutoCloseable {
         private void grow() {
             Arena next = Arena.ofShared();
             MemorySegment bigger = next.allocate(buf.byteSize() * 2, 64);
-            MemorySegment.copy(buf, 0, bigger, 0, count * SegmentMapping.BYTES);
+            Bytes.copy(buf, 0, bigger, 0, count * SegmentMapping.BYTES);
             arena.close();
             arena = next;
             buf = bigger;

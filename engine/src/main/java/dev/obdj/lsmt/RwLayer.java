@@ -3,6 +3,7 @@ package dev.obdj.lsmt;
 import dev.obdj.ProgressListener;
 import dev.obdj.StorageException;
 import dev.obdj.UsageException;
+import dev.obdj.io.Bytes;
 import dev.obdj.io.ByteSource;
 import dev.obdj.io.ChannelSource;
 import dev.obdj.io.MappedFile;
@@ -268,7 +269,7 @@ public final class RwLayer implements AutoCloseable {
                         startWriteback(dataEnd, bytes);
                     }
                 } else {
-                    MemorySegment.copy(src, done * 512, stage, dataEnd - fileEnd, bytes);
+                    Bytes.copy(src, done * 512, stage, dataEnd - fileEnd, bytes);
                 }
                 dataEnd += bytes;
                 dirtyData = true;
@@ -309,7 +310,7 @@ public final class RwLayer implements AutoCloseable {
             if (pendingCount < PENDING_MAX) {
                 Arena next = Arena.ofShared();
                 MemorySegment bigger = next.allocate(pending.byteSize() * 2, 8);
-                MemorySegment.copy(pending, 0, bigger, 0, pending.byteSize());
+                Bytes.copy(pending, 0, bigger, 0, pending.byteSize());
                 pendingArena.close();
                 pendingArena = next;
                 pending = bigger;
@@ -455,7 +456,7 @@ public final class RwLayer implements AutoCloseable {
             long n = t.count();
             long bytes = (n * SegmentMapping.BYTES + 511) / 512 * 512;
             MemorySegment buf = a.allocate(bytes + LsmtHeader.BLOCK, 8);
-            MemorySegment.copy(t.entries(), 0, buf, 0, n * SegmentMapping.BYTES);
+            Bytes.copy(t.entries(), 0, buf, 0, n * SegmentMapping.BYTES);
             LsmtHeader trailer = new LsmtHeader(LsmtHeader.FLAG_DATA | LsmtHeader.FLAG_SEALED
                     | (dataHeader.flags() & LsmtHeader.FLAG_SPARSE_RW), dataEnd, n, dataHeader.virtualSize(),
                     dataHeader.uuid(), dataHeader.parentUuid(), 1, 1, new byte[0]);
@@ -477,7 +478,7 @@ public final class RwLayer implements AutoCloseable {
             dataSource.read(position, dst, dstOffset, inFile);
         }
         if (inFile < length) { // the rest is still staged
-            MemorySegment.copy(stage, position + inFile - fileEnd, dst, dstOffset + inFile, length - inFile);
+            Bytes.copy(stage, position + inFile - fileEnd, dst, dstOffset + inFile, length - inFile);
         }
     }
 

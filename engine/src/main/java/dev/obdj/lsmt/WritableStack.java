@@ -2,6 +2,7 @@ package dev.obdj.lsmt;
 
 import dev.obdj.ExtentVisitor;
 import dev.obdj.UsageException;
+import dev.obdj.io.Bytes;
 import dev.obdj.io.Zeros;
 
 import java.lang.foreign.Arena;
@@ -125,7 +126,7 @@ public final class WritableStack implements AutoCloseable {
                     if (lo > at || hi < at + n) {
                         walk(at, n, buf, -at, null);
                     }
-                    MemorySegment.copy(src, srcOffset + (lo - offset), buf, lo - at, hi - lo);
+                    Bytes.copy(src, srcOffset + (lo - offset), buf, lo - at, hi - lo);
                     rw.write(at >>> 9, buf.asSlice(0, n));
                 }
             }
