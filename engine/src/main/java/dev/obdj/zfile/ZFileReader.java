@@ -40,15 +40,27 @@ public final class ZFileReader implements ByteSource {
     /**
      * Reader settings.
      *
-     * @param cacheBytes bytes of decoded blocks kept for partial and repeated reads; under two blocks
-     *                   disables the cache. Default: system property {@code obdj.zfile.cacheBytes}, else 1 MiB.
+     * @param cacheBytes  bytes of decoded blocks kept for partial and repeated reads; under two blocks
+     *                    disables the cache. Default: system property {@code obdj.zfile.cacheBytes}, else 1 MiB.
+     * @param splitReads  reads of at least {@link #SPLIT_MIN_BYTES} are split in two halves, one decoded
+     *                    by a helper thread, when a helper is idle (there is none on one processor) and
+     *                    the destination may be written from another thread (not a confined segment).
+     *                    Default: system property {@code obdj.zfile.splitReads}, else true.
      */
-    public record Options(long cacheBytes) {
+    public record Options(long cacheBytes, boolean splitReads) {
+        /** The given cache size, reads split by default. */
+        public Options(long cacheBytes) {
+            this(cacheBytes, !"false".equals(System.getProperty("obdj.zfile.splitReads")));
+        }
+
         /** The defaults. */
         public static Options defaults() {
             return new Options(Long.getLong("obdj.zfile.cacheBytes", 1L << 20));
         }
     }
+
+    /** Smallest read that {@link Options#splitReads} hands half of to a helper thread: 256 KiB. */
+    public static final int SPLIT_MIN_BYTES = 256 << 10;
 
     /**
      * What {@link #check()} walked.
@@ -77,6 +89,7 @@ public final class ZFileReader implements ByteSource {
     private final ByteBuffer[] windows;
     private final ThreadLocal<ByteBuffer[]> crcViews;
     private final BlockCache cache;
+    private final boolean split;
 
     private ZFileReader(ByteSource file, ZFileHeader header, ZFileHeader trailer, ZFileHeader fields, BlockCodec codec,
                         JumpTable table, Options options) {
@@ -108,6 +121,7 @@ public final class ZFileReader implements ByteSource {
             crcViews = null;
         }
         this.cache = BlockCache.create(options.cacheBytes(), blockSize);
+        this.split = options.splitReads() && ReadHelper.available() > 0;
     }
 
     /** True when the source starts with the ZFile magic (whatever follows). */
@@ -305,6 +319,41 @@ public final class ZFileReader implements ByteSource {
             throw new UsageException(name + ": read of " + length + " bytes at " + position
                     + " is outside the decompressed size " + size);
         }
+        if (split && length >= SPLIT_MIN_BYTES) {
+            ReadHelper h = ReadHelper.tryAcquire(dst);
+            if (h != null) {
+                splitRead(h, position, dst, dstOffset, length);
+                return;
+            }
+        }
+        readRange(position, dst, dstOffset, length);
+    }
+
+    /** This thread reads the first half (up to a block boundary), the helper the rest. */
+    private void splitRead(ReadHelper h, long position, MemorySegment dst, long dstOffset, long length) {
+        long end = position + length;
+        int first = (int) (position >>> shift);
+        int last = (int) ((end - 1) >>> shift);
+        long mid = (long) (first + (last - first + 1) / 2) << shift;
+        h.start(this, mid, dst, dstOffset + (mid - position), end - mid);
+        RuntimeException mine = null;
+        try {
+            readRange(position, dst, dstOffset, mid - position);
+        } catch (RuntimeException e) {
+            mine = e;
+        }
+        RuntimeException theirs = h.join();
+        if (mine != null) { // the helper's half comes after the failure: zero it too
+            dst.asSlice(dstOffset + (mid - position), end - mid).fill((byte) 0);
+            throw mine;
+        }
+        if (theirs != null) {
+            throw theirs;
+        }
+    }
+
+    /** Reads block by block on this thread; on a failure, zeroes the destination from the failing block on. */
+    void readRange(long position, MemorySegment dst, long dstOffset, long length) {
         Scratch t = SCRATCH.get();
         long end = position + length;
         int first = (int) (position >>> shift);

@@ -224,15 +224,26 @@ public final class ZFileWriter implements WritableByteChannel {
 
     /**
      * Waits for batch {@code b} (the oldest in flight) and writes it out. Rather than wait, this
-     * thread compresses {@code b} itself when no worker has started it, then any later batch still
-     * queued, oldest first.
+     * thread compresses {@code b} itself when no worker has started it, and the newest queued batch
+     * while at least two are queued: the last one is left to the workers, so that they do not
+     * starve while this thread, which also copies input and writes output, compresses.
      */
     private void complete(Batch b) {
         b.run();
-        for (long s = submitted - ring.length; s < submitted && b.state.get() != Batch.DONE; s++) {
-            if (s >= 0) {
-                ring[(int) (s % ring.length)].run();
+        while (b.state.get() != Batch.DONE) {
+            Batch newest = null;
+            int queued = 0;
+            for (long s = Math.max(0, submitted - ring.length); s < submitted; s++) {
+                Batch o = ring[(int) (s % ring.length)];
+                if (o.state.get() == Batch.QUEUED) {
+                    queued++;
+                    newest = o;
+                }
             }
+            if (queued < 2) {
+                break;
+            }
+            newest.run();
         }
         try {
             b.await();
