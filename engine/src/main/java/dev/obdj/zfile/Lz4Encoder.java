@@ -162,14 +162,15 @@ final class Lz4Encoder {
 
     /** Bytes equal at {@code r...} and {@code s...}, counting while {@code s} stays below {@code limit}. */
     private static int common(byte[] b, int r, int s, int limit) {
-        int n = 0;
-        while (s + n <= limit - 8) {
-            long x = (long) LONG.get(b, r + n) ^ (long) LONG.get(b, s + n);
+        if (s <= limit - 8) { // most matches end within 8 bytes; longer ones go to the vectorized mismatch
+            long x = (long) LONG.get(b, r) ^ (long) LONG.get(b, s);
             if (x != 0) {
-                return n + (Long.numberOfTrailingZeros(x) >>> 3);
+                return Long.numberOfTrailingZeros(x) >>> 3;
             }
-            n += 8;
+            int m = java.util.Arrays.mismatch(b, s + 8, limit, b, r + 8, r + (limit - s));
+            return m < 0 ? limit - s : 8 + m;
         }
+        int n = 0;
         while (s + n < limit && b[r + n] == b[s + n]) {
             n++;
         }
