@@ -32,14 +32,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * start ({@code overlaybd-commit -z}; {@code overlaybd-zfile} leaves the 0x13 header).
  *
  * <p>With more than one thread, blocks are compressed in parallel in batches and written in order;
- * at most {@code 2·threads + 2} batches of about 256 KiB are in flight, so memory stays bounded
+ * at most {@code 2·threads + 2} batches of 1 MiB are in flight, so memory stays bounded
  * whatever the input size. {@code threads - 1} workers compress, and so does the writing thread
  * instead of waiting for a full ring. The output bytes do not depend on the thread count.
  *
  * <p>Not thread-safe: one producer writes; the writer uses its own worker threads.
  */
 public final class ZFileWriter implements WritableByteChannel {
-    private static final int BATCH_BYTES = 256 << 10;
+    private static final int BATCH_BYTES = 1 << 20;
     /** Largest compressed block plus CRC the reference's reader can stage (its MAX_READ_SIZE). */
     public static final int REFERENCE_READ_LIMIT = 65536;
 
