@@ -6,20 +6,25 @@ import java.lang.invoke.VarHandle;
 import java.util.concurrent.locks.LockSupport;
 
 /**
- * Daemon threads that take one part of a large read, so its blocks are checked and decoded on two
- * cores. A reader {@linkplain #tryAcquire claims} an idle helper (or does the whole read itself
- * when none is idle: never a queue, never a wait for a free helper), hands it a range, reads its own
- * range and {@linkplain #join joins}. Nothing is allocated per read. A helper spins briefly after
- * a job, so the next read of a sequential stream finds it awake, then parks.
+ * Daemon threads that help with a large read, so its blocks are checked and decoded on two cores.
+ * The read is cut into chunks of whole blocks that the reader and its helper claim in order from a
+ * shared counter. The reader never waits for a helper that has not started: it takes the chunks
+ * itself and cancels the job, so a helper that the scheduler keeps off the CPU costs at most the
+ * chunk it already claimed. A reader {@linkplain #tryAcquire claims} an idle helper or reads alone
+ * (never a queue). Nothing is allocated per read. A helper spins briefly after a job, so the next
+ * read of a sequential stream finds it awake, then parks.
  */
 final class ReadHelper {
-    private static final int IDLE = 0, CLAIMED = 1, WORK = 2, DONE = 3;
-    private static final long SPIN_NANOS = 500_000;
+    private static final int IDLE = 0, CLAIMED = 1, WORK = 2, RUNNING = 3, DONE = 4;
+    private static final long SPIN_NANOS = 100_000;
     private static final VarHandle STATE;
+    private static final VarHandle NEXT;
 
     static {
         try {
-            STATE = MethodHandles.lookup().findVarHandle(ReadHelper.class, "state", int.class);
+            MethodHandles.Lookup l = MethodHandles.lookup();
+            STATE = l.findVarHandle(ReadHelper.class, "state", int.class);
+            NEXT = l.findVarHandle(ReadHelper.class, "next", int.class);
         } catch (ReflectiveOperationException e) {
             throw new ExceptionInInitializerError(e);
         }
@@ -37,20 +42,24 @@ final class ReadHelper {
     }
 
     private volatile int state;
-    private final Thread thread; // started on first claim
+    private volatile int next;      // next chunk to claim
+    private final Thread thread;    // started on first claim
     private boolean started;
-    private final int id;
     private volatile Thread owner;
-    // the job; written by the owner before state = WORK, read by the helper after
-    private ZFileReader source;
+    // the job; written by the owner before state = WORK
+    private ZFileReader reader;
     private long position;
+    private long end;
+    private int firstBlock;
+    private int shift;
+    private int chunkBlocks;
+    private int chunks;
     private MemorySegment dst;
     private long dstOffset;
-    private long length;
+    private int failedChunk;        // lowest chunk that failed, or -1; guarded by this
     private RuntimeException failure;
 
     private ReadHelper(int id) {
-        this.id = id;
         thread = new Thread(this::loop, "obdj-zfile-read-" + id);
         thread.setDaemon(true);
     }
@@ -62,7 +71,7 @@ final class ReadHelper {
 
     /**
      * An idle helper that can write {@code dst} (a confined segment cannot be shared), now the
-     * caller's until {@link #join}; null when there is none.
+     * caller's until {@link #read} returns; null when there is none.
      */
     static ReadHelper tryAcquire(MemorySegment dst) {
         for (ReadHelper h : HELPERS) {
@@ -73,14 +82,27 @@ final class ReadHelper {
         return null;
     }
 
-    /** Starts {@code source.readRange(position, dst, dstOffset, length)} on the helper thread. */
-    void start(ZFileReader source, long position, MemorySegment dst, long dstOffset, long length) {
-        this.source = source;
+    /**
+     * Reads {@code [position, position+length)} of {@code reader} into {@code dst} with this
+     * helper, in chunks of {@code chunkBlocks} blocks, then frees the helper. On a failure the
+     * destination is zeroed from the failing block on and the failure of the lowest failing chunk
+     * is thrown, as a serial read would.
+     */
+    void read(ZFileReader reader, int shift, int chunkBlocks, long position, MemorySegment dst, long dstOffset, long length) {
+        this.reader = reader;
         this.position = position;
+        this.end = position + length;
+        this.shift = shift;
+        this.firstBlock = (int) (position >>> shift);
+        int lastBlock = (int) ((end - 1) >>> shift);
+        this.chunkBlocks = chunkBlocks;
+        this.chunks = (lastBlock - firstBlock) / chunkBlocks + 1;
         this.dst = dst;
         this.dstOffset = dstOffset;
-        this.length = length;
+        this.failedChunk = -1;
+        this.failure = null;
         this.owner = Thread.currentThread();
+        next = 0;
         state = WORK;
         if (!started) { // only the claiming thread gets here, and claims are ordered by the state CAS
             started = true;
@@ -88,31 +110,70 @@ final class ReadHelper {
         } else {
             LockSupport.unpark(thread);
         }
+        try {
+            work();
+        } finally {
+            if (!STATE.compareAndSet(this, WORK, DONE)) { // the helper started: wait for its last chunk
+                long until = System.nanoTime() + SPIN_NANOS;
+                while (state != DONE) {
+                    if (System.nanoTime() < until) {
+                        Thread.onSpinWait();
+                    } else {
+                        LockSupport.parkNanos(this, 50_000);
+                    }
+                }
+            }
+            state = CLAIMED;
+        }
+        RuntimeException f;
+        int fc;
+        synchronized (this) {
+            f = failure;
+            fc = failedChunk;
+        }
+        this.reader = null;
+        this.dst = null;
+        this.failure = null;
+        this.owner = null;
+        state = IDLE;
+        if (f != null) {
+            long zeroFrom = Math.min(end, chunkStart(fc + 1)); // the failing chunk zeroed its own rest
+            if (zeroFrom < end) {
+                dst.asSlice(dstOffset + (zeroFrom - position), end - zeroFrom).fill((byte) 0);
+            }
+            throw f;
+        }
     }
 
-    /**
-     * Waits for the job and frees the helper.
-     *
-     * @return the job's failure (its range zeroed from the failing block on), or null
-     */
-    RuntimeException join() {
-        long until = 0;
-        while (state != DONE) {
-            if (until == 0) {
-                until = System.nanoTime() + SPIN_NANOS;
-            } else if (System.nanoTime() < until) {
-                Thread.onSpinWait();
-            } else {
-                LockSupport.parkNanos(this, 100_000);
+    private long chunkStart(int c) {
+        return c == 0 ? position : Math.min(end, (long) (firstBlock + c * chunkBlocks) << shift);
+    }
+
+    /** Claims and reads chunks until none is left or one has failed. */
+    private void work() {
+        while (true) {
+            int c = (int) NEXT.getAndAdd(this, 1);
+            if (c >= chunks) {
+                return;
+            }
+            synchronized (this) {
+                if (failedChunk >= 0 && c > failedChunk) {
+                    return; // zeroed anyway; chunks before the failure are still read
+                }
+            }
+            long from = chunkStart(c);
+            long to = chunkStart(c + 1);
+            try {
+                reader.readRange(from, dst, dstOffset + (from - position), to - from);
+            } catch (RuntimeException e) {
+                synchronized (this) {
+                    if (failedChunk < 0 || c < failedChunk) {
+                        failedChunk = c;
+                        failure = e;
+                    }
+                }
             }
         }
-        RuntimeException f = failure;
-        failure = null;
-        source = null;
-        dst = null;
-        owner = null;
-        state = IDLE;
-        return f;
     }
 
     private void loop() {
@@ -125,12 +186,16 @@ final class ReadHelper {
                     LockSupport.park(this);
                 }
             }
+            if (!STATE.compareAndSet(this, WORK, RUNNING)) {
+                continue; // the owner finished alone and cancelled
+            }
             try {
-                source.readRange(position, dst, dstOffset, length);
-            } catch (RuntimeException e) {
-                failure = e;
+                work();
             } catch (Error e) {
-                failure = new IllegalStateException("read helper failed", e);
+                synchronized (this) {
+                    failedChunk = 0;
+                    failure = new IllegalStateException("read helper failed", e);
+                }
             }
             Thread o = owner;
             state = DONE;

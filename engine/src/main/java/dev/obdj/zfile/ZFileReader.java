@@ -42,8 +42,8 @@ public final class ZFileReader implements ByteSource {
      *
      * @param cacheBytes  bytes of decoded blocks kept for partial and repeated reads; under two blocks
      *                    disables the cache. Default: system property {@code obdj.zfile.cacheBytes}, else 1 MiB.
-     * @param splitReads  reads of at least {@link #SPLIT_MIN_BYTES} are split in two halves, one decoded
-     *                    by a helper thread, when a helper is idle (there is none on one processor) and
+     * @param splitReads  reads of at least {@link #SPLIT_MIN_BYTES} are shared with a helper thread,
+     *                    chunk by chunk (64 KiB of blocks), when a helper is idle (there is none on one processor) and
      *                    the destination may be written from another thread (not a confined segment).
      *                    Default: system property {@code obdj.zfile.splitReads}, else true.
      */
@@ -59,8 +59,9 @@ public final class ZFileReader implements ByteSource {
         }
     }
 
-    /** Smallest read that {@link Options#splitReads} hands half of to a helper thread: 256 KiB. */
+    /** Smallest read that {@link Options#splitReads} shares with a helper thread: 256 KiB. */
     public static final int SPLIT_MIN_BYTES = 256 << 10;
+    private static final int SPLIT_CHUNK = 64 << 10;
 
     /**
      * What {@link #check()} walked.
@@ -329,27 +330,9 @@ public final class ZFileReader implements ByteSource {
         readRange(position, dst, dstOffset, length);
     }
 
-    /** This thread reads the first half (up to a block boundary), the helper the rest. */
+    /** This thread and a helper take chunks of 64 KiB of blocks (at least one block) in turn. */
     private void splitRead(ReadHelper h, long position, MemorySegment dst, long dstOffset, long length) {
-        long end = position + length;
-        int first = (int) (position >>> shift);
-        int last = (int) ((end - 1) >>> shift);
-        long mid = (long) (first + (last - first + 1) / 2) << shift;
-        h.start(this, mid, dst, dstOffset + (mid - position), end - mid);
-        RuntimeException mine = null;
-        try {
-            readRange(position, dst, dstOffset, mid - position);
-        } catch (RuntimeException e) {
-            mine = e;
-        }
-        RuntimeException theirs = h.join();
-        if (mine != null) { // the helper's half comes after the failure: zero it too
-            dst.asSlice(dstOffset + (mid - position), end - mid).fill((byte) 0);
-            throw mine;
-        }
-        if (theirs != null) {
-            throw theirs;
-        }
+        h.read(this, shift, Math.max(1, SPLIT_CHUNK >>> shift), position, dst, dstOffset, length);
     }
 
     /** Reads block by block on this thread; on a failure, zeroes the destination from the failing block on. */
