@@ -45,12 +45,15 @@ public final class ZFileReader implements ByteSource {
      * @param splitReads  reads of at least {@link #SPLIT_MIN_BYTES} are shared with a helper thread,
      *                    chunk by chunk (64 KiB of blocks), when a helper is idle (there is none on one processor) and
      *                    the destination may be written from another thread (not a confined segment).
-     *                    Default: system property {@code obdj.zfile.splitReads}, else true.
+     *                    Default: system property {@code obdj.zfile.splitReads}, else false: on the
+     *                    2-vCPU benchmark machine the split measured slower than one thread (the raw
+     *                    codec already runs near the memory bandwidth, and a helper that the scheduler
+     *                    delays holds up the read; see docs/ZFILE.md).
      */
     public record Options(long cacheBytes, boolean splitReads) {
-        /** The given cache size, reads split by default. */
+        /** The given cache size; reads split only when the system property {@code obdj.zfile.splitReads} is true. */
         public Options(long cacheBytes) {
-            this(cacheBytes, !"false".equals(System.getProperty("obdj.zfile.splitReads")));
+            this(cacheBytes, Boolean.getBoolean("obdj.zfile.splitReads"));
         }
 
         /** The defaults. */
