@@ -91,7 +91,6 @@ public final class ZFileReader implements ByteSource {
     private final JumpTable table;
     private final MemorySegment mapped;
     private final ByteBuffer[] windows;
-    private final ThreadLocal<ByteBuffer[]> crcViews;
     private final BlockCache cache;
     private final boolean split;
 
@@ -119,10 +118,8 @@ public final class ZFileReader implements ByteSource {
                 long at = (long) k << WINDOW_SHIFT;
                 windows[k] = mapped.asSlice(at, Math.min(fsize - at, (1L << WINDOW_SHIFT) + WINDOW_OVERLAP)).asByteBuffer();
             }
-            crcViews = ThreadLocal.withInitial(() -> new ByteBuffer[windows.length]);
         } else {
             windows = null;
-            crcViews = null;
         }
         this.cache = BlockCache.create(options.cacheBytes(), blockSize);
         this.split = options.splitReads() && ReadHelper.available() > 0;
@@ -401,7 +398,7 @@ public final class ZFileReader implements ByteSource {
      */
     private int decode(int b, int len, int need, ByteBuffer out, int outOff, MemorySegment outSeg, Scratch t) {
         long off = table.offset(b);
-        int stored = table.stored(b);
+        int stored = (int) (table.offset(b + 1) - off);
         int payload = stored - (crc ? 4 : 0);
         ByteBuffer src;
         int srcOff;
@@ -414,11 +411,7 @@ public final class ZFileReader implements ByteSource {
             srcSeg = mapped;
             srcSegOff = off;
             if (crc) {
-                ByteBuffer[] views = crcViews.get();
-                ByteBuffer v = views[w];
-                if (v == null) {
-                    v = views[w] = src.duplicate();
-                }
+                ByteBuffer v = t.crcView(src); // the thread's own position and limit over the shared window
                 verify(b, off, payload, v, srcOff, mapped.get(Le.INT, off + payload));
             }
         } else {
@@ -542,9 +535,20 @@ public final class ZFileReader implements ByteSource {
         final MemorySegment decodedSeg = MemorySegment.ofBuffer(decoded);
         ByteBuffer staged;
         MemorySegment stagedSeg;
+        private ByteBuffer crcWindow;
+        private ByteBuffer crcView;
         private MemorySegment lastDst;
         private ByteBuffer lastView;
         int viewOff;
+
+        /** A duplicate of {@code window} whose position and limit this thread may move; reused while the window is. */
+        ByteBuffer crcView(ByteBuffer window) {
+            if (window != crcWindow) {
+                crcView = window.duplicate();
+                crcWindow = window;
+            }
+            return crcView;
+        }
 
         /** A direct buffer of at least {@code n} bytes for compressed bytes of an unmapped source. */
         void stage(int n) {
