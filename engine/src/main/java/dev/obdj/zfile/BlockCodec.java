@@ -71,7 +71,7 @@ public sealed interface BlockCodec permits BlockCodec.Lz4, BlockCodec.Zstd {
      * LZ4 block format. Decoding always uses liblz4 through lz4-java's JNI safe decompressor. Two
      * encoders: {@link #INSTANCE} (the default) is obdj's {@code Lz4Encoder}, a Java encoder whose
      * output is byte-identical to the reference's bundled LZ4 1.8.3 {@code LZ4_compress_default};
-     * {@link #NATIVE} uses the JNI binding of liblz4 1.10, whose match finder changed since 1.8.3:
+     * {@link #NATIVE} uses the JNI binding of liblz4 1.10, whose output differs from 1.8.3's:
      * faster, compressing better, but not byte-identical (its blocks are still ordinary LZ4 blocks
      * that the reference reads).
      */
