@@ -52,6 +52,9 @@ public class ZFileReadBenchmark {
     public String encoding;
 
     private ZFileReader reader;
+    private ZFileReader splitReader;
+    private ByteBuffer crcView;
+    private final java.util.zip.CRC32C crc32c = new java.util.zip.CRC32C();
     private Arena arena;
     private MemorySegment small, big, block;
     private ByteBuffer bigBuf, blockBuf, fileBuf;
@@ -68,6 +71,7 @@ public class ZFileReadBenchmark {
     public void setup() {
         var path = ZFileBenchData.b2ZFile(encoding);
         reader = ZFileReader.open(MappedFile.open(path));
+        splitReader = ZFileReader.open(MappedFile.open(path), new ZFileReader.Options(1L << 20, true));
         arena = Arena.ofShared();
         small = arena.allocate(4096, 4096);
         big = arena.allocate(SEQ, 4096);
@@ -77,6 +81,7 @@ public class ZFileReadBenchmark {
         raw = MappedFile.open(path);
         file = raw.segment();
         fileBuf = file.asByteBuffer(); // < 2 GiB
+        crcView = fileBuf.duplicate();
         bs = reader.fields().blockSize();
         lz4 = reader.codec().id() == 1;
         lz4d = LZ4Factory.fastestInstance().safeDecompressor();
@@ -95,7 +100,7 @@ public class ZFileReadBenchmark {
         if (sum == 42) {
             System.err.println();
         }
-        if (sequentialZFile() != SEQ_READS) {
+        if (sequentialZFile() != SEQ_READS || sequentialZFileSplit() != SEQ_READS || sequentialRawCodecCrc() != SEQ_READS) {
             throw new AssertionError();
         }
     }
@@ -103,6 +108,7 @@ public class ZFileReadBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() {
         reader.close();
+        splitReader.close();
         raw.close();
         zstd.close();
         arena.close();
@@ -158,6 +164,44 @@ public class ZFileReadBenchmark {
             reads++;
         }
         expect(sum, SEQUENTIAL_CHECK, "sequential");
+        return reads;
+    }
+
+    /** The same reads with {@code splitReads} on: a helper thread takes chunks of blocks too (opt-in). */
+    @Benchmark
+    @OperationsPerInvocation(SEQ_READS)
+    public long sequentialZFileSplit() {
+        long sum = 0, size = splitReader.size(), reads = 0;
+        for (long at = 0; at < size; at += SEQ) {
+            int n = (int) Math.min(SEQ, size - at);
+            splitReader.read(at, big, 0, n);
+            sum += check(big, n);
+            reads++;
+        }
+        expect(sum, SEQUENTIAL_CHECK, "sequential, split");
+        return reads;
+    }
+
+    /** The raw codec plus a CRC32C of each block's compressed bytes, one thread: the floor for a checked read. */
+    @Benchmark
+    @OperationsPerInvocation(SEQ_READS)
+    public long sequentialRawCodecCrc() {
+        long sum = 0, size = reader.size(), reads = 0, crcs = 0;
+        for (long at = 0; at < size; at += SEQ) {
+            int n = (int) Math.min(SEQ, size - at);
+            int first = (int) (at / bs);
+            for (int k = 0; k * bs < n; k++) {
+                int b = first + k;
+                crc32c.reset();
+                crcView.limit((int) offsets[b] + payloads[b]).position((int) offsets[b]);
+                crc32c.update(crcView);
+                crcs += crc32c.getValue();
+                decode(b, bigBuf, k * bs);
+            }
+            sum += check(big, n) + (crcs & 0);
+            reads++;
+        }
+        expect(sum, SEQUENTIAL_CHECK, "sequential raw + crc");
         return reads;
     }
 

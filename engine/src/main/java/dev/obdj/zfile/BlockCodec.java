@@ -69,22 +69,21 @@ public sealed interface BlockCodec permits BlockCodec.Lz4, BlockCodec.Zstd {
 
     /**
      * LZ4 block format. Decoding always uses liblz4 through lz4-java's JNI safe decompressor. Two
-     * encoders: {@link #INSTANCE} (the default) uses lz4-java's pure-Java port of the classic LZ4
-     * match finder, whose output is byte-identical to the reference's bundled LZ4 1.8.3
-     * {@code LZ4_compress_default} on the corpus; {@link #NATIVE} uses the JNI binding of liblz4 1.10,
-     * several times faster and compressing slightly better, but not byte-identical (its blocks are
-     * still ordinary LZ4 blocks that the reference reads).
+     * encoders: {@link #INSTANCE} (the default) is obdj's {@code Lz4Encoder}, a Java encoder whose
+     * output is byte-identical to the reference's bundled LZ4 1.8.3 {@code LZ4_compress_default};
+     * {@link #NATIVE} uses the JNI binding of liblz4 1.10, whose output differs from 1.8.3's:
+     * faster, compressing better, but not byte-identical (its blocks are still ordinary LZ4 blocks
+     * that the reference reads).
      */
     final class Lz4 implements BlockCodec {
-        /** Reference-identical encoder (Java port of LZ4 1.8.3's {@code compress_default}). */
+        /** Reference-identical encoder (the output of LZ4 1.8.3's {@code compress_default}). */
         public static final Lz4 INSTANCE = new Lz4(false);
         /** Fast encoder: liblz4 through JNI; valid LZ4, different bytes from the reference. */
         public static final Lz4 NATIVE = new Lz4(true);
         private static final LZ4SafeDecompressor DECOMPRESSOR = LZ4Factory.fastestInstance().safeDecompressor();
         private static final LZ4Compressor JNI = LZ4Factory.nativeInstance().fastCompressor();
-        private static final LZ4Compressor PORT = LZ4Factory.safeInstance().fastCompressor();
-        /** The Java port is fast on arrays and slow on direct buffers: stage each block in per-thread arrays. */
-        private static final ThreadLocal<byte[][]> ARRAYS = ThreadLocal.withInitial(() -> new byte[][] {new byte[65536], new byte[70000]});
+        /** The Java encoder works on arrays: each thread stages a block in its own pair, with its own table. */
+        private static final ThreadLocal<Staging> STAGING = ThreadLocal.withInitial(Staging::new);
 
         private final boolean nativeEncoder;
 
@@ -106,15 +105,26 @@ public sealed interface BlockCodec permits BlockCodec.Lz4, BlockCodec.Zstd {
             if (nativeEncoder) {
                 return JNI.compress(src, srcOff, srcLen, dst, dstOff, dstCap);
             }
-            byte[][] a = ARRAYS.get();
-            if (a[0].length < srcLen || a[1].length < JNI.maxCompressedLength(srcLen)) {
-                a[0] = new byte[srcLen];
-                a[1] = new byte[JNI.maxCompressedLength(srcLen)];
+            if (srcLen > Lz4Encoder.MAX_INPUT) {
+                throw new IllegalArgumentException("LZ4 block input of " + srcLen + " bytes; at most " + Lz4Encoder.MAX_INPUT);
             }
-            src.get(srcOff, a[0], 0, srcLen);
-            int n = PORT.compress(a[0], 0, srcLen, a[1], 0, Math.min(dstCap, a[1].length));
-            dst.put(dstOff, a[1], 0, n);
+            Staging a = STAGING.get();
+            src.get(srcOff, a.in, 0, srcLen);
+            int n = a.encoder.compress(a.in, 0, srcLen, a.out, 0);
+            if (n > dstCap) {
+                throw new IllegalArgumentException("LZ4 output of " + n + " bytes does not fit in " + dstCap);
+            }
+            dst.put(dstOff, a.out, 0, n);
             return n;
+        }
+
+        /** True for the reference-identical Java encoder, which {@link ZFileWriter} drives on arrays directly. */
+        boolean javaEncoder() { return !nativeEncoder; }
+
+        private static final class Staging {
+            final byte[] in = new byte[Lz4Encoder.MAX_INPUT];
+            final byte[] out = new byte[Lz4Encoder.bound(Lz4Encoder.MAX_INPUT)];
+            final Lz4Encoder encoder = new Lz4Encoder();
         }
 
         @Override

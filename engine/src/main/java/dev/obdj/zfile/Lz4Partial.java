@@ -9,6 +9,8 @@ import java.lang.foreign.ValueLayout;
  * checked against both buffers, so hostile input cannot read or write outside them.
  */
 final class Lz4Partial {
+    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED;
+
     private Lz4Partial() {}
 
     /**
@@ -115,6 +117,10 @@ final class Lz4Partial {
             long lit = token >>> 4;
             if (lit == 15) {
                 int b;
+                while (end - sp >= 8 && lit <= cap && src.get(LONG, sp) == -1L) { // eight 255s at a time
+                    lit += 8 * 255;
+                    sp += 8;
+                }
                 do {
                     if (sp >= end) {
                         throw bad("literal length runs past the input", op);
@@ -140,6 +146,10 @@ final class Lz4Partial {
             long ml = token & 15;
             if (ml == 15) {
                 int b;
+                while (end - sp >= 8 && ml <= cap && src.get(LONG, sp) == -1L) {
+                    ml += 8 * 255;
+                    sp += 8;
+                }
                 do {
                     if (sp >= end) {
                         throw bad("match length runs past the input", op);

@@ -40,15 +40,31 @@ public final class ZFileReader implements ByteSource {
     /**
      * Reader settings.
      *
-     * @param cacheBytes bytes of decoded blocks kept for partial and repeated reads; under two blocks
-     *                   disables the cache. Default: system property {@code obdj.zfile.cacheBytes}, else 1 MiB.
+     * @param cacheBytes  bytes of decoded blocks kept for partial and repeated reads; under two blocks
+     *                    disables the cache. Default: system property {@code obdj.zfile.cacheBytes}, else 1 MiB.
+     * @param splitReads  reads of at least {@link #SPLIT_MIN_BYTES} are shared with a helper thread,
+     *                    chunk by chunk (64 KiB of blocks), when a helper is idle (there is none on one processor) and
+     *                    the destination may be written from another thread (not a confined segment).
+     *                    Default: system property {@code obdj.zfile.splitReads}, else false: on the
+     *                    2-vCPU benchmark machine the split measured slower than one thread (the raw
+     *                    codec already runs near the memory bandwidth, and a helper that the scheduler
+     *                    delays holds up the read; see docs/ZFILE.md).
      */
-    public record Options(long cacheBytes) {
+    public record Options(long cacheBytes, boolean splitReads) {
+        /** The given cache size; reads split only when the system property {@code obdj.zfile.splitReads} is true. */
+        public Options(long cacheBytes) {
+            this(cacheBytes, Boolean.getBoolean("obdj.zfile.splitReads"));
+        }
+
         /** The defaults. */
         public static Options defaults() {
             return new Options(Long.getLong("obdj.zfile.cacheBytes", 1L << 20));
         }
     }
+
+    /** Smallest read that {@link Options#splitReads} shares with a helper thread: 256 KiB. */
+    public static final int SPLIT_MIN_BYTES = 256 << 10;
+    private static final int SPLIT_CHUNK = 64 << 10;
 
     /**
      * What {@link #check()} walked.
@@ -75,8 +91,8 @@ public final class ZFileReader implements ByteSource {
     private final JumpTable table;
     private final MemorySegment mapped;
     private final ByteBuffer[] windows;
-    private final ThreadLocal<ByteBuffer[]> crcViews;
     private final BlockCache cache;
+    private final boolean split;
 
     private ZFileReader(ByteSource file, ZFileHeader header, ZFileHeader trailer, ZFileHeader fields, BlockCodec codec,
                         JumpTable table, Options options) {
@@ -102,12 +118,11 @@ public final class ZFileReader implements ByteSource {
                 long at = (long) k << WINDOW_SHIFT;
                 windows[k] = mapped.asSlice(at, Math.min(fsize - at, (1L << WINDOW_SHIFT) + WINDOW_OVERLAP)).asByteBuffer();
             }
-            crcViews = ThreadLocal.withInitial(() -> new ByteBuffer[windows.length]);
         } else {
             windows = null;
-            crcViews = null;
         }
         this.cache = BlockCache.create(options.cacheBytes(), blockSize);
+        this.split = options.splitReads() && ReadHelper.available() > 0;
     }
 
     /** True when the source starts with the ZFile magic (whatever follows). */
@@ -305,6 +320,23 @@ public final class ZFileReader implements ByteSource {
             throw new UsageException(name + ": read of " + length + " bytes at " + position
                     + " is outside the decompressed size " + size);
         }
+        if (split && length >= SPLIT_MIN_BYTES) {
+            ReadHelper h = ReadHelper.tryAcquire(dst);
+            if (h != null) {
+                splitRead(h, position, dst, dstOffset, length);
+                return;
+            }
+        }
+        readRange(position, dst, dstOffset, length);
+    }
+
+    /** This thread and a helper take chunks of 64 KiB of blocks (at least one block) in turn. */
+    private void splitRead(ReadHelper h, long position, MemorySegment dst, long dstOffset, long length) {
+        h.read(this, shift, Math.max(1, SPLIT_CHUNK >>> shift), position, dst, dstOffset, length);
+    }
+
+    /** Reads block by block on this thread; on a failure, zeroes the destination from the failing block on. */
+    void readRange(long position, MemorySegment dst, long dstOffset, long length) {
         Scratch t = SCRATCH.get();
         long end = position + length;
         int first = (int) (position >>> shift);
@@ -366,7 +398,7 @@ public final class ZFileReader implements ByteSource {
      */
     private int decode(int b, int len, int need, ByteBuffer out, int outOff, MemorySegment outSeg, Scratch t) {
         long off = table.offset(b);
-        int stored = table.stored(b);
+        int stored = (int) (table.offset(b + 1) - off);
         int payload = stored - (crc ? 4 : 0);
         ByteBuffer src;
         int srcOff;
@@ -379,11 +411,7 @@ public final class ZFileReader implements ByteSource {
             srcSeg = mapped;
             srcSegOff = off;
             if (crc) {
-                ByteBuffer[] views = crcViews.get();
-                ByteBuffer v = views[w];
-                if (v == null) {
-                    v = views[w] = src.duplicate();
-                }
+                ByteBuffer v = t.crcView(src); // the thread's own position and limit over the shared window
                 verify(b, off, payload, v, srcOff, mapped.get(Le.INT, off + payload));
             }
         } else {
@@ -507,9 +535,20 @@ public final class ZFileReader implements ByteSource {
         final MemorySegment decodedSeg = MemorySegment.ofBuffer(decoded);
         ByteBuffer staged;
         MemorySegment stagedSeg;
+        private ByteBuffer crcWindow;
+        private ByteBuffer crcView;
         private MemorySegment lastDst;
         private ByteBuffer lastView;
         int viewOff;
+
+        /** A duplicate of {@code window} whose position and limit this thread may move; reused while the window is. */
+        ByteBuffer crcView(ByteBuffer window) {
+            if (window != crcWindow) {
+                crcView = window.duplicate();
+                crcWindow = window;
+            }
+            return crcView;
+        }
 
         /** A direct buffer of at least {@code n} bytes for compressed bytes of an unmapped source. */
         void stage(int n) {

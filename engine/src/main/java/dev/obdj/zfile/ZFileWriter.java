@@ -16,10 +16,8 @@ import java.nio.channels.WritableByteChannel;
 import java.nio.file.Path;
 import java.nio.file.StandardOpenOption;
 import java.util.Arrays;
-import java.util.concurrent.ExecutionException;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
-import java.util.concurrent.Future;
 import java.util.concurrent.atomic.AtomicInteger;
 
 /**
@@ -34,13 +32,14 @@ import java.util.concurrent.atomic.AtomicInteger;
  * start ({@code overlaybd-commit -z}; {@code overlaybd-zfile} leaves the 0x13 header).
  *
  * <p>With more than one thread, blocks are compressed in parallel in batches and written in order;
- * at most {@code 2·threads + 2} batches of about 256 KiB are in flight, so memory stays bounded
- * whatever the input size. The output bytes do not depend on the thread count.
+ * at most {@code 2·threads + 2} batches of 1 MiB are in flight, so memory stays bounded
+ * whatever the input size. {@code threads - 1} workers compress, and so does the writing thread
+ * instead of waiting for a full ring. The output bytes do not depend on the thread count.
  *
  * <p>Not thread-safe: one producer writes; the writer uses its own worker threads.
  */
 public final class ZFileWriter implements WritableByteChannel {
-    private static final int BATCH_BYTES = 256 << 10;
+    private static final int BATCH_BYTES = 1 << 20;
     /** Largest compressed block plus CRC the reference's reader can stage (its MAX_READ_SIZE). */
     public static final int REFERENCE_READ_LIMIT = 65536;
 
@@ -51,7 +50,8 @@ public final class ZFileWriter implements WritableByteChannel {
      * @param blockSize       original bytes per block: a power of two from 4 KiB to 64 KiB
      * @param blockCrc        append a CRC to every block (the header's {@code verify} byte)
      * @param overwriteHeader rewrite the header with the final fields at the end (needs a seekable output)
-     * @param threads         compression threads; 1 compresses on the writing thread
+     * @param threads         compressing threads, the writing thread included: {@code threads - 1} workers,
+     *                        and the writing thread compresses queued batches whenever it would wait
      */
     public record Options(BlockCodec codec, int blockSize, boolean blockCrc, boolean overwriteHeader, int threads) {
         public Options {
@@ -132,13 +132,12 @@ public final class ZFileWriter implements WritableByteChannel {
         int slots = o.threads() == 1 ? 1 : 2 * o.threads() + 2;
         this.ring = new Batch[slots];
         int batchBytes = Math.max(bs, BATCH_BYTES);
-        int perBlockOut = codec.maxCompressedLength(bs) + 4;
         for (int i = 0; i < slots; i++) {
-            ring[i] = new Batch(arena, batchBytes, batchBytes / bs * perBlockOut, batchBytes / bs);
+            ring[i] = new Batch(arena, codec, bs, o.blockCrc(), batchBytes);
         }
-        if (o.threads() > 1) {
+        if (o.threads() > 1) { // the writing thread compresses too whenever it would otherwise wait
             AtomicInteger n = new AtomicInteger();
-            pool = Executors.newFixedThreadPool(o.threads(), r -> {
+            pool = Executors.newFixedThreadPool(o.threads() - 1, r -> {
                 Thread t = new Thread(r, "obdj-zfile-" + n.incrementAndGet());
                 t.setDaemon(true);
                 return t;
@@ -208,8 +207,8 @@ public final class ZFileWriter implements WritableByteChannel {
 
     private Batch nextBatch() {
         Batch b = ring[(int) (submitted % ring.length)];
-        if (b.pending != null) {
-            drain(b);
+        if (b.state.get() != Batch.IDLE) {
+            complete(b);
         }
         b.inLen = 0;
         return b;
@@ -217,27 +216,49 @@ public final class ZFileWriter implements WritableByteChannel {
 
     private void submit(Batch b) {
         submitted++;
-        if (pool == null) {
-            b.compress(codec, bs, o.blockCrc());
-            emit(b);
-        } else {
-            b.pending = pool.submit(() -> b.compress(codec, bs, o.blockCrc()));
+        b.state.set(Batch.QUEUED);
+        if (pool != null) {
+            pool.execute(b);
         }
     }
 
-    private void drain(Batch b) {
+    /**
+     * Waits for batch {@code b} (the oldest in flight) and writes it out. Rather than wait, this
+     * thread compresses {@code b} itself when no worker has started it, and the newest queued batch
+     * while at least two are queued: the last one is left to the workers, so that they do not
+     * starve while this thread, which also copies input and writes output, compresses.
+     */
+    private void complete(Batch b) {
+        b.run();
+        while (b.state.get() != Batch.DONE) {
+            Batch newest = null;
+            int queued = 0;
+            for (long s = Math.max(0, submitted - ring.length); s < submitted; s++) {
+                Batch o = ring[(int) (s % ring.length)];
+                if (o.state.get() == Batch.QUEUED) {
+                    queued++;
+                    newest = o;
+                }
+            }
+            if (queued < 2) {
+                break;
+            }
+            newest.run();
+        }
         try {
-            b.pending.get();
+            b.await();
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             throw new StorageException(name, "compress (interrupted)", new java.io.InterruptedIOException());
-        } catch (ExecutionException e) {
-            if (e.getCause() instanceof ObdjException oe) {
+        }
+        Throwable f = b.failure;
+        b.failure = null;
+        b.state.set(Batch.IDLE);
+        if (f != null) {
+            if (f instanceof ObdjException oe) {
                 throw oe;
             }
-            throw new IllegalStateException(name + ": block compression failed", e.getCause());
-        } finally {
-            b.pending = null;
+            throw new IllegalStateException(name + ": block compression failed", f);
         }
         emit(b);
     }
@@ -253,7 +274,7 @@ public final class ZFileWriter implements WritableByteChannel {
                 overLimit++;
             }
         }
-        writeFully(b.out.duplicate().limit(b.outLen).position(0));
+        writeFully(b.outView.limit(b.outLen).position(0));
         dataEnd += b.outLen;
     }
 
@@ -274,8 +295,8 @@ public final class ZFileWriter implements WritableByteChannel {
         cur = null;
         for (long s = Math.max(0, submitted - ring.length); s < submitted; s++) {
             Batch b = ring[(int) (s % ring.length)];
-            if (b.pending != null) {
-                drain(b);
+            if (b.state.get() != Batch.IDLE) {
+                complete(b);
             }
         }
         if (blocks > ZFileReader.MAX_BLOCKS) {
@@ -354,12 +375,11 @@ public final class ZFileWriter implements WritableByteChannel {
                 pool.shutdownNow();
             }
             for (Batch b : ring) {
-                if (b.pending != null) {
-                    try {
-                        b.pending.get();
-                    } catch (InterruptedException | ExecutionException ignored) {
-                        // already failing; the buffers must not be freed under a running worker
-                    }
+                b.state.compareAndSet(Batch.QUEUED, Batch.DONE); // no worker may start it now
+                try {
+                    b.await(); // the buffers must not be freed under a running worker
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
                 }
             }
             arena.close();
@@ -379,25 +399,108 @@ public final class ZFileWriter implements WritableByteChannel {
         }
     }
 
-    /** Input of up to one batch of blocks and the compressed output, reused round-robin. */
-    private static final class Batch {
+    /**
+     * Input of up to one batch of blocks and the compressed output, reused round-robin. A batch is
+     * IDLE (being filled or free), QUEUED, RUNNING on one thread, then DONE until written out; the
+     * thread that moves it from QUEUED to RUNNING compresses it, so a worker and the writing thread
+     * never both do.
+     */
+    private static final class Batch implements Runnable {
+        static final int IDLE = 0, QUEUED = 1, RUNNING = 2, DONE = 3;
+
+        final BlockCodec codec;
+        final int bs;
+        final boolean crc;
+        /** Original bytes: a heap buffer over {@link #inArr} for the Java LZ4 encoder, else direct. */
         final ByteBuffer in;
+        final byte[] inArr;
+        final byte[] outArr;
+        final Lz4Encoder encoder;
         final ByteBuffer out;
+        final ByteBuffer outView;
         final ByteBuffer crcView;
         final int[] sizes;
+        final AtomicInteger state = new AtomicInteger(IDLE);
+        Throwable failure;
         int inLen;
         int blocks;
         int outLen;
-        Future<?> pending;
 
-        Batch(Arena arena, int inBytes, int outBytes, int maxBlocks) {
-            in = arena.allocate(inBytes, 4096).asByteBuffer();
+        Batch(Arena arena, BlockCodec codec, int bs, boolean crc, int inBytes) {
+            this.codec = codec;
+            this.bs = bs;
+            this.crc = crc;
+            int maxBlocks = inBytes / bs;
+            int outBytes = maxBlocks * (codec.maxCompressedLength(bs) + 4);
+            boolean java = codec instanceof BlockCodec.Lz4 l && l.javaEncoder();
+            if (java) {
+                inArr = new byte[inBytes];
+                in = ByteBuffer.wrap(inArr);
+                outArr = new byte[maxBlocks * (Lz4Encoder.bound(bs) + 4)];
+                encoder = new Lz4Encoder();
+            } else {
+                inArr = null;
+                in = arena.allocate(inBytes, 4096).asByteBuffer();
+                outArr = null;
+                encoder = null;
+            }
             out = arena.allocate(outBytes, 4096).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+            outView = out.duplicate();
             crcView = out.duplicate();
             sizes = new int[maxBlocks];
         }
 
-        void compress(BlockCodec codec, int bs, boolean crc) {
+        @Override
+        public void run() {
+            if (!state.compareAndSet(QUEUED, RUNNING)) {
+                return; // taken by another thread, or cancelled
+            }
+            try {
+                if (encoder != null) {
+                    compressArrays();
+                } else {
+                    compressBuffers();
+                }
+            } catch (Throwable t) {
+                failure = t;
+            } finally {
+                synchronized (this) {
+                    state.set(DONE);
+                    notifyAll();
+                }
+            }
+        }
+
+        /** Waits until the batch is neither queued nor running. */
+        synchronized void await() throws InterruptedException {
+            while (state.get() == QUEUED || state.get() == RUNNING) {
+                wait();
+            }
+        }
+
+        private void compressArrays() {
+            int pos = 0;
+            int k = 0;
+            for (int at = 0; at < inLen; at += bs, k++) {
+                int len = Math.min(bs, inLen - at);
+                int c = encoder.compress(inArr, at, len, outArr, pos);
+                if (crc) {
+                    int v = Crc32cRaw.crc(Crc32cRaw.BLOCK_SEED, outArr, pos, c);
+                    outArr[pos + c] = (byte) v;
+                    outArr[pos + c + 1] = (byte) (v >>> 8);
+                    outArr[pos + c + 2] = (byte) (v >>> 16);
+                    outArr[pos + c + 3] = (byte) (v >>> 24);
+                    c += 4;
+                }
+                sizes[k] = c;
+                pos += c;
+            }
+            out.put(0, outArr, 0, pos);
+            blocks = k;
+            outLen = pos;
+        }
+
+        private void compressBuffers() {
             int pos = 0;
             int k = 0;
             for (int at = 0; at < inLen; at += bs, k++) {

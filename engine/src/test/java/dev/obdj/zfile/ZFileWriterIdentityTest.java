@@ -3,11 +3,17 @@ package dev.obdj.zfile;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
+import dev.obdj.sample.Payload;
+import net.jpountz.lz4.LZ4Compressor;
+import net.jpountz.lz4.LZ4Factory;
+
 import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.file.Files;
 import java.nio.file.Path;
 
 import static org.junit.jupiter.api.Assertions.assertArrayEquals;
+import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /** Our writer against the corpus files that ship their plain input: the output is byte-identical to the reference's. */
 class ZFileWriterIdentityTest {
@@ -32,6 +38,47 @@ class ZFileWriterIdentityTest {
         Path dir = ZFileCorpus.root().resolve("s05_zfile_layer_lz4_4k_verify");
         same(dir.resolve("layer0.lsmt"), dir.resolve("layer0.zfile"), ZFileWriter.Options.commit());
         same(dir.resolve("layer0.lsmt"), dir.resolve("layer0.zfile"), ZFileWriter.Options.commit().withThreads(2));
+    }
+
+    /**
+     * Many batches, any thread count: the data section is each 4 KiB block through lz4-java's port
+     * of the reference's encoder followed by its table-driven raw CRC, and the index lists those sizes.
+     */
+    @Test
+    void manyBatchesMatchThePortBlockByBlock() throws Exception {
+        byte[] in = new byte[6 * 1024 * 1024 + 1234];
+        for (int k = 0; k * 65536 < in.length; k++) {
+            byte[] p = Payload.bytes(Payload.Kind.values()[k % 4], k, 65536);
+            System.arraycopy(p, 0, in, k * 65536, Math.min(65536, in.length - k * 65536));
+        }
+        java.io.ByteArrayOutputStream want = new java.io.ByteArrayOutputStream();
+        java.util.List<Integer> sizes = new java.util.ArrayList<>();
+        LZ4Compressor port = LZ4Factory.safeInstance().fastCompressor();
+        for (int at = 0; at < in.length; at += 4096) {
+            int len = Math.min(4096, in.length - at);
+            byte[] c = new byte[port.maxCompressedLength(len) + 4];
+            int n = port.compress(in, at, len, c, 0, c.length);
+            int crc = Crc32cRaw.table(Crc32cRaw.BLOCK_SEED, c, 0, n);
+            ByteBuffer.wrap(c, n, 4).order(ByteOrder.LITTLE_ENDIAN).putInt(crc);
+            want.write(c, 0, n + 4);
+            sizes.add(n + 4);
+        }
+        byte[] data = want.toByteArray();
+        for (int threads : new int[] {1, 2, 3}) {
+            Path out = tmp.resolve("many." + threads);
+            try (ZFileWriter w = ZFileWriter.create(out, ZFileWriter.Options.commit().withThreads(threads))) {
+                for (int at = 0; at < in.length; at += 100_003) {
+                    w.write(ByteBuffer.wrap(in, at, Math.min(100_003, in.length - at)));
+                }
+            }
+            byte[] f = Files.readAllBytes(out);
+            assertArrayEquals(data, java.util.Arrays.copyOfRange(f, 512, 512 + data.length), threads + " threads: data");
+            ByteBuffer idx = ByteBuffer.wrap(f, 512 + data.length, 4 * sizes.size()).order(ByteOrder.LITTLE_ENDIAN);
+            for (int i = 0; i < sizes.size(); i++) {
+                assertEquals(sizes.get(i), idx.getInt(), threads + " threads: index[" + i + "]");
+            }
+            assertEquals(512 + data.length + 4 * sizes.size() + 512, f.length, threads + " threads: file size");
+        }
     }
 
     private void same(Path plain, Path reference, ZFileWriter.Options o) throws Exception {
