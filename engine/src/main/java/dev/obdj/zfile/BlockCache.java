@@ -1,5 +1,7 @@
 package dev.obdj.zfile;
 
+import dev.obdj.io.Bytes;
+
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 import java.nio.ByteBuffer;
@@ -55,7 +57,7 @@ final class BlockCache implements AutoCloseable {
             return false;
         }
         // Racing with a fill may copy torn bytes; validate() then fails and the caller overwrites them.
-        MemorySegment.copy(data, (long) s * blockSize + from, dst, d, to - from);
+        Bytes.copy(data, (long) s * blockSize + from, dst, d, to - from);
         return l.validate(stamp);
     }
 

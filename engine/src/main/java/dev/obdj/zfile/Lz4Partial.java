@@ -1,5 +1,7 @@
 package dev.obdj.zfile;
 
+import dev.obdj.io.Bytes;
+
 import java.lang.foreign.MemorySegment;
 import java.lang.foreign.ValueLayout;
 
@@ -42,7 +44,7 @@ final class Lz4Partial {
             if (lit > end - sp || lit > cap - op) {
                 throw bad("literal run of " + lit + " bytes overflows", op);
             }
-            MemorySegment.copy(src, sp, dst, dp + op, lit);
+            Bytes.copy(src, sp, dst, dp + op, lit);
             sp += lit;
             op += lit;
             if (sp == end) { // the last sequence has literals only, and ends the block
@@ -79,13 +81,13 @@ final class Lz4Partial {
             }
             long from = dp + op - off;
             if (off >= ml) {
-                MemorySegment.copy(dst, from, dst, dp + op, ml);
+                Bytes.copy(dst, from, dst, dp + op, ml);
                 op += ml;
             } else { // overlapping: the source is periodic with period off; copy growing multiples of it
                 int left = ml;
                 while (left > 0) {
                     int c = (int) Math.min(left, dp + op - from);
-                    MemorySegment.copy(dst, from, dst, dp + op, c);
+                    Bytes.copy(dst, from, dst, dp + op, c);
                     op += c;
                     left -= c;
                 }

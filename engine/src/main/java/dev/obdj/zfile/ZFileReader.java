@@ -2,6 +2,7 @@ package dev.obdj.zfile;
 
 import dev.obdj.FormatException;
 import dev.obdj.UsageException;
+import dev.obdj.io.Bytes;
 import dev.obdj.io.ByteSource;
 import dev.obdj.io.Le;
 
@@ -375,7 +376,7 @@ public final class ZFileReader implements ByteSource {
                     cache.set(s, -1, 0);
                     int got = decode(b, len, walking ? len : to, cache.buffer(), cache.base(s), cache.segment(), t);
                     cache.set(s, b, got);
-                    MemorySegment.copy(cache.segment(), cache.base(s) + (long) from, dst, d, to - from);
+                    Bytes.copy(cache.segment(), cache.base(s) + (long) from, dst, d, to - from);
                 } finally {
                     cache.unlock(s, stamp);
                 }
@@ -383,7 +384,7 @@ public final class ZFileReader implements ByteSource {
             }
         }
         decode(b, len, to, t.decoded, 0, t.decodedSeg, t);
-        MemorySegment.copy(t.decodedSeg, from, dst, d, to - from);
+        Bytes.copy(t.decodedSeg, from, dst, d, to - from);
     }
 
     /** Original bytes in block {@code b}: the block size, less for the last block. */
