@@ -84,20 +84,8 @@ public final class LayerStack implements AutoCloseable {
     }
 
     private void joinBuilder() {
-        if (treeBuilder == null) {
-            return;
-        }
-        boolean interrupted = false;
-        while (true) {
-            try {
-                treeBuilder.join();
-                break;
-            } catch (InterruptedException e) {
-                interrupted = true;
-            }
-        }
-        if (interrupted) {
-            Thread.currentThread().interrupt();
+        if (treeBuilder != null) {
+            SealedLayer.joinUninterruptibly(treeBuilder);
         }
     }
 

@@ -268,7 +268,8 @@ public final class SealedLayer implements AutoCloseable {
         }
     }
 
-    private static void joinUninterruptibly(Thread t) {
+    /** Waits for {@code t} to end; an interrupt meanwhile is kept for the caller, not lost. */
+    static void joinUninterruptibly(Thread t) {
         boolean interrupted = false;
         while (true) {
             try {
