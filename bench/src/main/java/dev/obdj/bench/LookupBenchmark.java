@@ -36,7 +36,9 @@ import java.util.concurrent.TimeUnit;
  *       ({@code firstEndingAfter(long[], n, long[])}, all keys in one call, eight descents in
  *       step) on the provider's path, on vector256 and on the scalar kernel;</li>
  *   <li>{@code fullLookupTree}, {@code fullLookupBinary}: the full {@code lookup(key, 8 sectors)}
- *       contract (up to 16 mappings, edges trimmed) over the tree and over binary search.</li>
+ *       contract (up to 16 mappings, edges trimmed) over the tree and over binary search;</li>
+ *   <li>{@code engineSearch}, {@code fullLookupEngine}: the same through the lookup the engine's
+ *       stacks use ({@code Lookups.forEntries}: the bucket table in front of the tree).</li>
  * </ul>
  */
 @State(Scope.Thread)
@@ -61,6 +63,7 @@ public class LookupBenchmark {
     private SegmentLookup tree256;
     private SegmentLookup treeScalar;
     private SegmentLookup binary;
+    private SegmentLookup engine;
 
     @Setup(Level.Trial)
     public void setUp() {
@@ -82,6 +85,7 @@ public class LookupBenchmark {
         tree256 = Lookups.forEntries(entries, n, LookupPath.VECTOR256);
         treeScalar = Lookups.forEntries(entries, n, LookupPath.SCALAR);
         binary = Lookups.forEntries(entries, n, LookupPath.BINARY);
+        engine = Lookups.forEntries(entries, n);
     }
 
     @TearDown(Level.Trial)
@@ -89,6 +93,7 @@ public class LookupBenchmark {
         tree.close();
         tree256.close();
         treeScalar.close();
+        engine.close();
         arena.close();
     }
 
@@ -167,5 +172,19 @@ public class LookupBenchmark {
     @OperationsPerInvocation(KEYS)
     public long fullLookupBinary() {
         return fullAll(binary);
+    }
+
+    /** The lookup the engine's stacks use ({@code Lookups.forEntries}: the bucket table in front of the tree). */
+    @Benchmark
+    @OperationsPerInvocation(KEYS)
+    public long engineSearch() {
+        return searchAll(engine);
+    }
+
+    /** The full lookup as the engine's stacks do it, through {@code Lookups.forEntries}. */
+    @Benchmark
+    @OperationsPerInvocation(KEYS)
+    public long fullLookupEngine() {
+        return fullAll(engine);
     }
 }
