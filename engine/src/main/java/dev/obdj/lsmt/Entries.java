@@ -10,7 +10,7 @@ import java.nio.ByteOrder;
 
 /** Streams the packed entries of an on-disk index, in place when mapped, else in 64 KiB chunks. */
 final class Entries {
-    private static final long CHUNK = 4096; // entries per read for unmapped sources
+    static final long CHUNK = 4096; // entries per bulk copy (mapped) or read (unmapped)
 
     /** Receives each entry's number in the file and its two words. */
     @FunctionalInterface
@@ -18,34 +18,50 @@ final class Entries {
         void accept(long i, long lo, long hi);
     }
 
+    /** Receives entries {@code base .. base+cnt-1} as word pairs {@code words[2j], words[2j+1]}. */
+    interface ChunkVisitor {
+        void chunk(long base, long[] words, int cnt);
+    }
+
     private Entries() {}
 
-    /** A separate small method so the JIT compiles it after a few chunks, not at the end of the loop. */
-    private static void visit(Visitor v, long base, long[] words, int cnt) {
-        for (int j = 0; j < cnt; j++) {
-            v.accept(base + j, words[2 * j], words[2 * j + 1]);
+    /** Feeds a chunk to a per-entry {@link Visitor}; a class, not a lambda, to keep indy bootstraps off the open path. */
+    private record PerEntry(Visitor v) implements ChunkVisitor {
+        /** A separate small method so the JIT compiles it after a few chunks, not at the end of the loop. */
+        @Override
+        public void chunk(long base, long[] words, int cnt) {
+            for (int j = 0; j < cnt; j++) {
+                v.accept(base + j, words[2 * j], words[2 * j + 1]);
+            }
+        }
+    }
+
+    /**
+     * Entries {@code [from, to)} of the index at {@code indexOffset} of a mapped file, in chunks
+     * bulk-copied into one small array. In a fresh JVM the open of a large index runs before the
+     * JIT has compiled anything, and one copy per chunk plus plain array loads cost far less there
+     * than one var-handle access per word.
+     */
+    static void forEachChunk(MemorySegment mapped, long indexOffset, long from, long to, ChunkVisitor v) {
+        long[] words = new long[2 * (int) Math.min(CHUNK, Math.max(1, to - from))];
+        MemorySegment buf = MemorySegment.ofArray(words);
+        boolean raw = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN; // a plain copy is the LE decode
+        for (long base = from; base < to; base += CHUNK) {
+            int cnt = (int) Math.min(CHUNK, to - base);
+            long at = indexOffset + base * SegmentMapping.BYTES;
+            if (raw) {
+                Bytes.copy(mapped, at, buf, 0, (long) cnt * SegmentMapping.BYTES);
+            } else {
+                MemorySegment.copy(mapped, Le.LONG, at, words, 0, 2 * cnt);
+            }
+            v.chunk(base, words, cnt);
         }
     }
 
     static void forEach(ByteSource source, long indexOffset, long n, Visitor v) {
         MemorySegment mapped = source.segment();
         if (mapped != null) {
-            // Bulk-copy chunks into a small array and visit from there: in a fresh JVM the open of
-            // a large index runs before the JIT has compiled anything, and one copy per chunk plus
-            // plain array loads cost far less there than one VarHandle access per word.
-            MemorySegment idx = mapped.asSlice(indexOffset, n * SegmentMapping.BYTES);
-            long[] words = new long[2 * (int) Math.min(CHUNK, Math.max(1, n))];
-            MemorySegment buf = MemorySegment.ofArray(words);
-            boolean raw = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN; // a plain copy is the LE decode
-            for (long base = 0; base < n; base += CHUNK) {
-                int cnt = (int) Math.min(CHUNK, n - base);
-                if (raw) {
-                    Bytes.copy(idx, base * SegmentMapping.BYTES, buf, 0, (long) cnt * SegmentMapping.BYTES);
-                } else {
-                    MemorySegment.copy(idx, Le.LONG, base * SegmentMapping.BYTES, words, 0, 2 * cnt);
-                }
-                visit(v, base, words, cnt);
-            }
+            forEachChunk(mapped, indexOffset, 0, n, new PerEntry(v));
             return;
         }
         try (Arena scratch = Arena.ofConfined()) {

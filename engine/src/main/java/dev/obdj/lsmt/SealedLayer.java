@@ -1,13 +1,11 @@
 package dev.obdj.lsmt;
 
-import dev.obdj.io.Bytes;
 import dev.obdj.FormatException;
 import dev.obdj.io.ByteSource;
 import dev.obdj.io.Le;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
-import java.nio.ByteOrder;
 
 /**
  * A read-only LSMT layer blob (committed, or an RW data file sealed in place): header at 0,
@@ -20,7 +18,6 @@ import java.nio.ByteOrder;
  */
 public final class SealedLayer implements AutoCloseable {
     private static final int B = LsmtHeader.BLOCK / 512; // first data sector
-    private static final long CHUNK = 4096; // entries per bulk copy when scanning a mapped index
     private static final long PARALLEL_CHECK_MIN = 1 << 18; // entries from which the check runs on two threads
 
     private final ByteSource source;
@@ -126,7 +123,7 @@ public final class SealedLayer implements AutoCloseable {
     }
 
     /** The per-entry rules of a sealed index: invalid entries skipped, ascending, moffset in range. */
-    private static final class EntryCheck implements Entries.Visitor {
+    private static final class EntryCheck implements Entries.Visitor, Entries.ChunkVisitor {
         final String name;
         final long indexOffset;
         final long e;
@@ -173,7 +170,7 @@ public final class SealedLayer implements AutoCloseable {
          * bad entry, are exactly those of one pass in order.
          */
         void scanMapped(MemorySegment mapped, long n) {
-            long half = n / 2 / CHUNK * CHUNK;
+            long half = n / 2 / Entries.CHUNK * Entries.CHUNK; // the halves split at a chunk boundary
             if (n < PARALLEL_CHECK_MIN || Runtime.getRuntime().availableProcessors() < 2) {
                 scanRange(mapped, 0, n);
                 return;
@@ -206,19 +203,7 @@ public final class SealedLayer implements AutoCloseable {
         }
 
         private void scanRange(MemorySegment mapped, long from, long to) {
-            long[] words = new long[2 * (int) Math.min(CHUNK, Math.max(1, to - from))];
-            MemorySegment buf = MemorySegment.ofArray(words);
-            boolean raw = ByteOrder.nativeOrder() == ByteOrder.LITTLE_ENDIAN;
-            for (long base = from; base < to; base += CHUNK) {
-                int cnt = (int) Math.min(CHUNK, to - base);
-                long at = indexOffset + base * SegmentMapping.BYTES;
-                if (raw) {
-                    Bytes.copy(mapped, at, buf, 0, (long) cnt * SegmentMapping.BYTES);
-                } else {
-                    MemorySegment.copy(mapped, Le.LONG, at, words, 0, 2 * cnt);
-                }
-                scanChunk(words, base, cnt);
-            }
+            Entries.forEachChunk(mapped, indexOffset, from, to, this);
         }
 
         /** The offset of the first valid entry in [from, to), or -1 when there is none. */
@@ -238,7 +223,8 @@ public final class SealedLayer implements AutoCloseable {
          * per chunk. A chunk that fails is checked again entry by entry for the precise error.
          * Values stay far below 2^63 (offsets < 2^50, moffsets < 2^55), so no difference overflows.
          */
-        private void scanChunk(long[] words, long base, int cnt) {
+        @Override
+        public void chunk(long base, long[] words, int cnt) {
             long prev = prevEnd, ok = valid, last = e, bad = 0;
             boolean suffix = suffixOnly;
             for (int j = 0; j < cnt; j++) {
