@@ -209,22 +209,6 @@ public final class Ring {
         MB_CMD_TAIL.setRelease(map, 0L, tail);
     }
 
-    /**
-     * Writes the responses of {@code cs[from..to)} into the next command slots from the tail, in
-     * that order, then publishes the new tail once. Safe from any thread; the commands go back to
-     * the ring and must not be used afterwards. The caller notifies the kernel afterwards.
-     */
-    public synchronized void complete(TcmuCommand[] cs, int from, int to) {
-        if (to <= from) return;
-        int t = tail;
-        for (int k = from; k < to; k++) {
-            t = respond(cs[k], t);
-        }
-        tail = skipNonCommands(t);
-        completedTotal += to - from;
-        MB_CMD_TAIL.setRelease(map, 0L, tail);
-    }
-
     /** Commands completed through this ring so far. */
     public synchronized long completedTotal() {
         return completedTotal;
