@@ -75,6 +75,7 @@ public final class RwLayer implements AutoCloseable {
     private boolean dirtyData; // data appended since the last data force
     private boolean dirtyIndex; // entries appended since the last index force
     private boolean flushed; // flush() was called: start the writeback of each drained chunk at once
+    private boolean writebackOff; // sync_file_range failed once: no early writeback for this layer
     private boolean closed;
     private boolean sparse;
     private Posix.Fd punchFd; // sparse layers: for fallocate(PUNCH_HOLE)
@@ -339,18 +340,13 @@ public final class RwLayer implements AutoCloseable {
      * here only turns it off (a write error still surfaces at the force, through the channel).
      */
     private void startWriteback(long at, long n) {
-        if (writebackFd == null) {
-            try {
-                writebackFd = Posix.open(dataPath, Posix.O_RDWR);
-            } catch (RuntimeException e) {
-                flushed = false; // no early writeback for this layer
-                LOG.log(System.Logger.Level.DEBUG, "{0}: no early writeback: {1}", dataPath, e.getMessage());
-                return;
-            }
-        }
         try {
+            if (writebackFd == null) {
+                writebackFd = Posix.open(dataPath, Posix.O_RDWR);
+            }
             Posix.syncFileRange(writebackFd, at, n, Posix.SYNC_FILE_RANGE_WRITE);
         } catch (RuntimeException e) {
+            writebackOff = true; // for good: later flushes do not turn it back on
             flushed = false;
             LOG.log(System.Logger.Level.DEBUG, "{0}: no early writeback: {1}", dataPath, e.getMessage());
         }
@@ -388,7 +384,7 @@ public final class RwLayer implements AutoCloseable {
     public void flush() {
         ensureOpen();
         appendPending(true);
-        flushed = !sparse;
+        flushed = !sparse && !writebackOff;
     }
 
     /** Grows the virtual size and rewrites both headers (the reference's {@code update_vsize}). */
