@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
-# Lookup perf gate: one short JMH run of LookupBenchmark (treeVector, binarySearch, batchedTree at
-# N = 1k and 1M) and a check of score ratios measured in that same run against the minimums in
+# Lookup perf gate: one short JMH run of LookupBenchmark (treeVector, walkVector, binarySearch,
+# batchedTree, batchedWalk at N = 1k and 1M) and a check of score ratios measured in that same run against the minimums in
 # bench/gate-thresholds.properties (committed). Ratios only, never absolute times: machine speed
 # and most noise cancel. Fails (exit 1) when any ratio is below its minimum or a score is missing.
 #
@@ -33,7 +33,7 @@ fi
 CSV="$(mktemp)"
 trap 'rm -f "$CSV"' EXIT
 
-run=("$JAVA" -jar "$JAR" 'LookupBenchmark\.(treeVector|binarySearch|batchedTree)$' -p n=1000,1000000
+run=("$JAVA" -jar "$JAR" 'LookupBenchmark\.(treeVector|walkVector|binarySearch|batchedTree|batchedWalk)$' -p n=1000,1000000
      -wi 2 -w 1s -i 3 -r 1s -f 1 -rf csv -rff "$CSV")
 if [[ -n "$LOCK" ]] && command -v flock >/dev/null 2>&1; then
   run=(flock "$LOCK" "${run[@]}")

@@ -29,16 +29,22 @@ import java.util.concurrent.TimeUnit;
  * lookups per microsecond, i.e. millions per second. Every path sits beside its baselines here so
  * ratios come from one run:
  * <ul>
- *   <li>{@code treeVector}: the B+tree on the path the provider picks (vector512 on AVX-512);</li>
+ *   <li>{@code treeVector}: the B+tree on the path the provider picks (vector512 on AVX-512),
+ *       searched as the engine does: directory bucket, then one window compare (a walk down the
+ *       tree when the bucket is crowded);</li>
  *   <li>{@code treeVector256}, {@code treeScalar}: the other kernels on the same tree;</li>
+ *   <li>{@code walkVector}, {@code walkScalar}: the same tree searched by walking down from the
+ *       root every time (directory unused), the vector and scalar kernels;</li>
  *   <li>{@code binarySearch}: plain binary search over the 16-byte entries;</li>
  *   <li>{@code batchedTree}, {@code batchedTree256}, {@code batchedScalar}: the batched form
- *       ({@code firstEndingAfter(long[], n, long[])}, all keys in one call, eight descents in
- *       step) on the provider's path, on vector256 and on the scalar kernel;</li>
- *   <li>{@code fullLookupTree}, {@code fullLookupBinary}: the full {@code lookup(key, 8 sectors)}
- *       contract (up to 16 mappings, edges trimmed) over the tree and over binary search;</li>
+ *       ({@code firstEndingAfter(long[], n, long[])}, all keys in one call) on the provider's
+ *       path, on vector256 and on the scalar kernel; {@code batchedWalk}: the batched walk (eight
+ *       descents in step);</li>
+ *   <li>{@code fullLookupTree}, {@code fullLookupWalk}, {@code fullLookupBinary}: the full
+ *       {@code lookup(key, 8 sectors)} contract (up to 16 mappings, edges trimmed) over the tree,
+ *       the walk and binary search;</li>
  *   <li>{@code engineSearch}, {@code fullLookupEngine}: the same through the lookup the engine's
- *       stacks use ({@code Lookups.forEntries}: the bucket table in front of the tree).</li>
+ *       stacks use ({@code Lookups.forEntries(entries, count)}: the tree on the provider's path).</li>
  * </ul>
  */
 @State(Scope.Thread)
@@ -62,6 +68,8 @@ public class LookupBenchmark {
     private SegmentLookup tree;
     private SegmentLookup tree256;
     private SegmentLookup treeScalar;
+    private SegmentLookup walk;
+    private SegmentLookup walkScalar;
     private SegmentLookup binary;
     private SegmentLookup engine;
 
@@ -81,7 +89,10 @@ public class LookupBenchmark {
         out = new long[KEYS];
         mappings = new long[2 * 16];
         LookupPath chosen = Lookups.path();
-        tree = Lookups.forEntries(entries, n, chosen == LookupPath.BINARY ? LookupPath.SCALAR : chosen);
+        LookupPath treePath = chosen == LookupPath.BINARY ? LookupPath.SCALAR : chosen;
+        tree = Lookups.forEntries(entries, n, treePath);
+        walk = Lookups.treeWalk(entries, n, treePath);
+        walkScalar = Lookups.treeWalk(entries, n, LookupPath.SCALAR);
         tree256 = Lookups.forEntries(entries, n, LookupPath.VECTOR256);
         treeScalar = Lookups.forEntries(entries, n, LookupPath.SCALAR);
         binary = Lookups.forEntries(entries, n, LookupPath.BINARY);
@@ -93,6 +104,8 @@ public class LookupBenchmark {
         tree.close();
         tree256.close();
         treeScalar.close();
+        walk.close();
+        walkScalar.close();
         engine.close();
         arena.close();
     }
@@ -137,6 +150,18 @@ public class LookupBenchmark {
 
     @Benchmark
     @OperationsPerInvocation(KEYS)
+    public long walkVector() {
+        return searchAll(walk);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(KEYS)
+    public long walkScalar() {
+        return searchAll(walkScalar);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(KEYS)
     public long binarySearch() {
         return searchAll(binary);
     }
@@ -157,6 +182,13 @@ public class LookupBenchmark {
 
     @Benchmark
     @OperationsPerInvocation(KEYS)
+    public long batchedWalk() {
+        walk.firstEndingAfter(keys, KEYS, out);
+        return out[KEYS - 1];
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(KEYS)
     public long batchedScalar() {
         treeScalar.firstEndingAfter(keys, KEYS, out);
         return out[KEYS - 1];
@@ -170,11 +202,17 @@ public class LookupBenchmark {
 
     @Benchmark
     @OperationsPerInvocation(KEYS)
+    public long fullLookupWalk() {
+        return fullAll(walk);
+    }
+
+    @Benchmark
+    @OperationsPerInvocation(KEYS)
     public long fullLookupBinary() {
         return fullAll(binary);
     }
 
-    /** The lookup the engine's stacks use ({@code Lookups.forEntries}: the bucket table in front of the tree). */
+    /** The lookup the engine's stacks use ({@code Lookups.forEntries(entries, count)}). */
     @Benchmark
     @OperationsPerInvocation(KEYS)
     public long engineSearch() {

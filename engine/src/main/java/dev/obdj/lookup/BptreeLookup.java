@@ -4,8 +4,10 @@ import java.lang.foreign.MemorySegment;
 
 /**
  * {@link SegmentLookup} over a {@link LinearizedBptree} built once from the index, searched with
- * one {@link TreeSearch} kernel. Owns the tree's off-heap memory: close it with the index.
- * Answers equal {@link BinarySearchLookup}'s for every sector.
+ * one {@link TreeSearch} kernel: the tree's directory bucket and one window compare when the
+ * bucket is not crowded, else a walk down the tree (see {@link LinearizedBptree}). Owns the tree's
+ * off-heap memory: close it with the index. Answers equal {@link BinarySearchLookup}'s for every
+ * sector.
  */
 public final class BptreeLookup implements SegmentLookup {
     private final LinearizedBptree tree;
@@ -17,8 +19,14 @@ public final class BptreeLookup implements SegmentLookup {
     private final long count;
     private final long firstKey;
     private final long lastKey;
+    private final MemorySegment dir;
+    private final int dirShift;
+    private final long leafBase;
+    /** Keys a window compare covers: 16 u32 or 8 u64; a bucket holding more walks the tree. */
+    private final int window;
+    private final boolean direct;
 
-    private BptreeLookup(LinearizedBptree tree, TreeSearch kernel) {
+    private BptreeLookup(LinearizedBptree tree, TreeSearch kernel, boolean direct) {
         this.tree = tree;
         this.kernel = kernel;
         this.keys = tree.keys;
@@ -27,10 +35,19 @@ public final class BptreeLookup implements SegmentLookup {
         this.count = tree.count;
         this.firstKey = tree.firstKey;
         this.lastKey = tree.lastKey;
+        this.dir = tree.dir;
+        this.dirShift = tree.dirShift;
+        this.leafBase = tree.leafBase;
+        this.window = tree.wide ? LinearizedBptree.WIDE_KEYS : LinearizedBptree.NARROW_KEYS;
+        this.direct = direct;
     }
 
-    static BptreeLookup build(MemorySegment entries, long count, TreeSearch kernel) {
-        return new BptreeLookup(LinearizedBptree.build(entries, count), kernel);
+    /**
+     * The tree over {@code count} mappings searched by {@code kernel}; {@code direct} false
+     * leaves the directory unused (every search walks the tree), for tests and benchmarks of the walk.
+     */
+    static BptreeLookup build(MemorySegment entries, long count, TreeSearch kernel, boolean direct) {
+        return new BptreeLookup(LinearizedBptree.build(entries, count), kernel, direct);
     }
 
     @Override
@@ -41,13 +58,40 @@ public final class BptreeLookup implements SegmentLookup {
         if (sector < firstKey) {
             return 0;
         }
+        if (direct) {
+            return windowOrWalk(sector, dir.get(LinearizedBptree.DIR_PAIR, ((sector - firstKey) >>> dirShift) << 2));
+        }
         return wide ? kernel.rank64(keys, levelBase, sector) : kernel.rank32(keys, levelBase, (int) sector);
     }
 
+    /**
+     * The rank of {@code sector} (in {@code [firstKey, lastKey)}) given its bucket's bounds
+     * {@code pair} (low half {@code dir[b]}, high half {@code dir[b + 1]}): one window compare, or
+     * the walk when the bucket holds more keys than a window.
+     */
+    private long windowOrWalk(long sector, long pair) {
+        int lo = (int) pair;
+        if ((int) (pair >>> 32) - lo <= window) {
+            return lo + (wide ? kernel.window64(keys, leafBase + ((long) lo << 3), sector)
+                    : kernel.window32(keys, leafBase + ((long) lo << 2), (int) sector));
+        }
+        return wide ? kernel.rank64(keys, levelBase, sector) : kernel.rank32(keys, levelBase, (int) sector);
+    }
+
+    /**
+     * The batched form. Through the directory a search is a short run of independent instructions
+     * with two loads, so a plain loop already keeps many searches in flight (two passes, or groups
+     * of four held in locals, measured slower); the walk interleaves {@link TreeSearch#GROUP}
+     * descents by hand.
+     */
     @Override
     public void firstEndingAfter(long[] sectors, int n, long[] out) {
         if (count == 0) {
             java.util.Arrays.fill(out, 0, n, 0L);
+        } else if (direct) {
+            for (int i = 0; i < n; i++) {
+                out[i] = firstEndingAfter(sectors[i]);
+            }
         } else if (wide) {
             kernel.rank64(keys, levelBase, sectors, n, out);
         } else {
@@ -58,6 +102,11 @@ public final class BptreeLookup implements SegmentLookup {
     /** The path serving this lookup. */
     public LookupPath path() {
         return kernel.path();
+    }
+
+    /** True when searches start at the directory (false: every search walks the tree). */
+    public boolean direct() {
+        return direct;
     }
 
     /** True when the tree holds 64-bit keys (some mapping ends at or beyond {@code 2^32 - 1}). */
@@ -72,7 +121,7 @@ public final class BptreeLookup implements SegmentLookup {
 
     @Override
     public String name() {
-        return "bptree-" + kernel.path().property() + (wide ? "-u64" : "-u32");
+        return "bptree-" + kernel.path().property() + (wide ? "-u64" : "-u32") + (direct ? "" : "-walk");
     }
 
     @Override

@@ -32,6 +32,16 @@ final class ScalarTreeSearch implements TreeSearch {
     }
 
     @Override
+    public int window32(MemorySegment t, long off, int x) {
+        return node32(t, off, x);
+    }
+
+    @Override
+    public int window64(MemorySegment t, long off, long x) {
+        return node64(t, off, x);
+    }
+
+    @Override
     public long rank32(MemorySegment t, long[] levelBase, int x) {
         int leaf = levelBase.length - 1;
         long node = 0;

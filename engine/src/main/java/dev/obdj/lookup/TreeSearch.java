@@ -31,6 +31,16 @@ sealed interface TreeSearch permits ScalarTreeSearch, VectorTreeSearch.W512, Vec
      */
     void rank64(MemorySegment t, long[] levelBase, long[] xs, int n, long[] out);
 
+    /**
+     * Keys {@code <= x} (unsigned) among the {@value LinearizedBptree#NARROW_KEYS} u32 keys from
+     * byte {@code off} of the leaf level, which need not start a node: the window a
+     * {@link LinearizedBptree} directory bucket points at.
+     */
+    int window32(MemorySegment t, long off, int x);
+
+    /** The same over {@value LinearizedBptree#WIDE_KEYS} u64 keys. */
+    int window64(MemorySegment t, long off, long x);
+
     /** Which path this is. */
     LookupPath path();
 

@@ -44,6 +44,16 @@ final class VectorTreeSearch {
         }
 
         @Override
+        public int window32(MemorySegment t, long off, int x) {
+            return node(t, off, IntVector.broadcast(I, x));
+        }
+
+        @Override
+        public int window64(MemorySegment t, long off, long x) {
+            return node(t, off, LongVector.broadcast(L, x));
+        }
+
+        @Override
         public long rank32(MemorySegment t, long[] levelBase, int x) {
             IntVector v = IntVector.broadcast(I, x);
             int leaf = levelBase.length - 1;
@@ -181,6 +191,16 @@ final class VectorTreeSearch {
         static int node(MemorySegment t, long off, LongVector x) {
             return LongVector.fromMemorySegment(L, t, off, NATIVE).compare(ULE, x).trueCount()
                     + LongVector.fromMemorySegment(L, t, off + 32, NATIVE).compare(ULE, x).trueCount();
+        }
+
+        @Override
+        public int window32(MemorySegment t, long off, int x) {
+            return node(t, off, IntVector.broadcast(I, x));
+        }
+
+        @Override
+        public int window64(MemorySegment t, long off, long x) {
+            return node(t, off, LongVector.broadcast(L, x));
         }
 
         @Override

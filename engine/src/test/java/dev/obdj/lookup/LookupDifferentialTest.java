@@ -15,9 +15,9 @@ import static org.junit.jupiter.api.Assertions.assertArrayEquals;
 import static org.junit.jupiter.api.Assertions.assertEquals;
 
 /**
- * The vector tree (512 and 256 bits), the scalar tree, the bucket table (over binary search, and
- * the lookup a stack builds) and plain binary search must give the same answer for every layout
- * and every key: single-key, batched, and the full range lookup.
+ * The vector tree (512 and 256 bits) and the scalar tree, each through its directory and by walking
+ * down from the root, the lookup a stack builds, and plain binary search must give the same
+ * answer for every layout and every key: single-key, batched, and the full range lookup.
  */
 class LookupDifferentialTest {
     static final LookupPath[] TREES = {LookupPath.VECTOR512, LookupPath.VECTOR256, LookupPath.SCALAR};
@@ -51,7 +51,7 @@ class LookupDifferentialTest {
 
     /**
      * A crowded bucket: 3000 adjacent mappings, then one far away, so nearly all of them share the
-     * first bucket and the table hands those lookups to the inner search.
+     * first directory bucket and those searches walk the tree.
      */
     @Property(tries = 5)
     void crowdedBucketsAgree(@ForAll @IntRange(min = 0, max = 1) int minLength, @ForAll long seed) {
@@ -61,6 +61,35 @@ class LookupDifferentialTest {
             long lastEnd = Layouts.end(entries.get(Layouts.WORD, 16L * (n - 2)));
             entries.set(Layouts.WORD, 16L * (n - 1), Layouts.lo(lastEnd + (1L << 40), 8));
             checkAgree(entries, n, Layouts.keys(entries, n, 2_000, seed));
+        }
+    }
+
+    /**
+     * Clusters of 1 to 40 adjacent short mappings between gaps of up to 2^20 sectors: directory
+     * buckets then hold anywhere from none to far more than a window (16 u32 or 8 u64 keys), so
+     * searches take the window compare, its edge (a window reaching past its bucket, or into the
+     * all-ones pad after the last key) and the walk, side by side.
+     */
+    @Property(tries = 40)
+    void clusteredLayoutsAgree(@ForAll @IntRange(min = 64, max = 5_000) int n, @ForAll boolean wide,
+                               @ForAll long seed) {
+        java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
+        try (Arena arena = Arena.ofConfined()) {
+            MemorySegment entries = arena.allocate(16L * n);
+            long offset = wide ? 0xFFFF_0000L : r.nextLong(1000);
+            int left = 0;
+            for (int i = 0; i < n; i++) {
+                if (left == 0) {
+                    left = 1 + r.nextInt(40);
+                    offset += r.nextLong(1, 1L << 20);
+                }
+                long length = 1 + r.nextInt(3);
+                entries.set(Layouts.WORD, 16L * i, Layouts.lo(offset, length));
+                entries.set(Layouts.WORD, 16L * i + 8, 8 + i);
+                offset += length;
+                left--;
+            }
+            checkAgree(entries, n, Layouts.keys(entries, n, 3_000, seed));
         }
     }
 
@@ -97,10 +126,9 @@ class LookupDifferentialTest {
             try (SegmentLookup tree = Lookups.forEntries(entries, n, path)) {
                 checkOne(tree, entries, n, keys, expected, wantRange);
             }
-        }
-        // the bucket table, in front of binary search and in front of the tree the stack uses
-        try (SegmentLookup buckets = BucketLookup.over(entries, n, new BinarySearchLookup(entries, n))) {
-            checkOne(buckets, entries, n, keys, expected, wantRange);
+            try (SegmentLookup walk = Lookups.treeWalk(entries, n, path)) {
+                checkOne(walk, entries, n, keys, expected, wantRange);
+            }
         }
         try (SegmentLookup chosen = Lookups.forEntries(entries, n)) {
             checkOne(chosen, entries, n, keys, expected, wantRange);
