@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Lookup perf gate: one short JMH run of LookupBenchmark (treeVector, walkVector, binarySearch,
-# batchedTree, batchedWalk at N = 1k and 1M) and a check of score ratios measured in that same run against the minimums in
-# bench/gate-thresholds.properties (committed). Ratios only, never absolute times: machine speed
-# and most noise cancel. Fails (exit 1) when any ratio is below its minimum or a score is missing.
+# batchedTree, batchedWalk at N = 1k and 1M) and a check of score ratios measured in that same
+# run against the minimums in bench/gate-thresholds.properties (committed). Ratios only, never
+# absolute times: machine speed and most noise cancel. Fails (exit 1) when any ratio is below its minimum or a score is missing.
 #
 # Usage: bench/gate.sh            (builds bench/target/benchmarks.jar when missing; about 1 minute)
 # Env:   JAVA (a JDK 25 java), GATE_BUILD=1 to rebuild first, GATE_THRESHOLDS (another file),
