@@ -52,7 +52,7 @@ public class ZFileReadBenchmark {
     public String encoding;
 
     private ZFileReader reader;
-    private ZFileReader splitReader;
+    private ZFileReader serialReader;
     private ByteBuffer crcView;
     private final java.util.zip.CRC32C crc32c = new java.util.zip.CRC32C();
     private Arena arena;
@@ -71,7 +71,7 @@ public class ZFileReadBenchmark {
     public void setup() {
         var path = ZFileBenchData.b2ZFile(encoding);
         reader = ZFileReader.open(MappedFile.open(path));
-        splitReader = ZFileReader.open(MappedFile.open(path), new ZFileReader.Options(1L << 20, true));
+        serialReader = ZFileReader.open(MappedFile.open(path), new ZFileReader.Options(1L << 20, false));
         arena = Arena.ofShared();
         small = arena.allocate(4096, 4096);
         big = arena.allocate(SEQ, 4096);
@@ -100,7 +100,7 @@ public class ZFileReadBenchmark {
         if (sum == 42) {
             System.err.println();
         }
-        if (sequentialZFile() != SEQ_READS || sequentialZFileSplit() != SEQ_READS || sequentialRawCodecCrc() != SEQ_READS) {
+        if (sequentialZFile() != SEQ_READS || sequentialZFileSerial() != SEQ_READS || sequentialRawCodecCrc() != SEQ_READS) {
             throw new AssertionError();
         }
     }
@@ -108,7 +108,7 @@ public class ZFileReadBenchmark {
     @TearDown(Level.Trial)
     public void tearDown() {
         reader.close();
-        splitReader.close();
+        serialReader.close();
         raw.close();
         zstd.close();
         arena.close();
@@ -167,18 +167,18 @@ public class ZFileReadBenchmark {
         return reads;
     }
 
-    /** The same reads with {@code splitReads} on: a helper thread takes chunks of blocks too (opt-in). */
+    /** The same reads with {@code splitReads} off: every block checked and decoded on the calling thread. */
     @Benchmark
     @OperationsPerInvocation(SEQ_READS)
-    public long sequentialZFileSplit() {
-        long sum = 0, size = splitReader.size(), reads = 0;
+    public long sequentialZFileSerial() {
+        long sum = 0, size = serialReader.size(), reads = 0;
         for (long at = 0; at < size; at += SEQ) {
             int n = (int) Math.min(SEQ, size - at);
-            splitReader.read(at, big, 0, n);
+            serialReader.read(at, big, 0, n);
             sum += check(big, n);
             reads++;
         }
-        expect(sum, SEQUENTIAL_CHECK, "sequential, split");
+        expect(sum, SEQUENTIAL_CHECK, "sequential, serial");
         return reads;
     }
 

@@ -46,15 +46,16 @@ public final class ZFileReader implements ByteSource {
      * @param splitReads  reads of at least {@link #SPLIT_MIN_BYTES} are shared with a helper thread,
      *                    chunk by chunk (64 KiB of blocks), when a helper is idle (there is none on one processor) and
      *                    the destination may be written from another thread (not a confined segment).
-     *                    Default: system property {@code obdj.zfile.splitReads}, else false: on the
-     *                    2-vCPU benchmark machine the split measured slower than one thread (the raw
-     *                    codec already runs near the memory bandwidth, and a helper that the scheduler
-     *                    delays holds up the read; see docs/ZFILE.md).
+     *                    Default: system property {@code obdj.zfile.splitReads}, else true: a checked
+     *                    sequential read costs a CRC32C pass plus the decode, which one core cannot
+     *                    do at the raw codec's speed and two can (see docs/ZFILE.md). The reader
+     *                    never waits for a helper that is not running, so a busy machine costs at most
+     *                    one chunk's delay.
      */
     public record Options(long cacheBytes, boolean splitReads) {
-        /** The given cache size; reads split only when the system property {@code obdj.zfile.splitReads} is true. */
+        /** The given cache size; large reads split unless the system property {@code obdj.zfile.splitReads} is false. */
         public Options(long cacheBytes) {
-            this(cacheBytes, Boolean.getBoolean("obdj.zfile.splitReads"));
+            this(cacheBytes, !"false".equalsIgnoreCase(System.getProperty("obdj.zfile.splitReads")));
         }
 
         /** The defaults. */
