@@ -5,6 +5,7 @@ import dev.obdj.ProgressListener;
 import dev.obdj.StorageException;
 import dev.obdj.io.Bytes;
 import dev.obdj.io.ByteSource;
+import dev.obdj.io.RetainingChannel;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -147,7 +148,9 @@ public final class BlobWriter {
      * the data region starts 4 KiB into the blob, and writing each 64 KiB run on its own (straight
      * from a mapping or by copy_file_range) leaves it in five misaligned page-cache folios, which
      * costs more than the extra copy. Into a stream (a ZFile writer) runs of at least
-     * {@link #DIRECT_COPY} bytes go straight from the source's mapping.
+     * {@link #DIRECT_COPY} bytes go straight from the source's mapping; into a
+     * {@link RetainingChannel} by reference, released before {@link BlobWriter#write} returns
+     * (its caller closes the sources then).
      */
     private static final class Sink {
         private final WritableByteChannel out;
@@ -210,7 +213,16 @@ public final class BlobWriter {
                 MemorySegment mapped = src.segment();
                 if (mapped != null) {
                     flushBuffer();
-                    writeOut(mapped.asSlice(pos, len).asByteBuffer());
+                    if (out instanceof RetainingChannel r) {
+                        try {
+                            r.writeRetained(mapped.asSlice(pos, len));
+                        } catch (IOException e) {
+                            throw new StorageException(name, "write at " + written, e);
+                        }
+                        advance(len);
+                    } else {
+                        writeOut(mapped.asSlice(pos, len).asByteBuffer());
+                    }
                     return;
                 }
             }
@@ -260,6 +272,13 @@ public final class BlobWriter {
         void flush() {
             emitRun();
             flushBuffer();
+            if (out instanceof RetainingChannel r) {
+                try {
+                    r.releaseRetained();
+                } catch (IOException e) {
+                    throw new StorageException(name, "write at " + written, e);
+                }
+            }
         }
 
         private void flushBuffer() {
@@ -280,6 +299,10 @@ public final class BlobWriter {
             } catch (IOException e) {
                 throw new StorageException(name, "write at " + written, e);
             }
+            advance(n);
+        }
+
+        private void advance(long n) {
             written += n;
             progress.progress(written, Math.max(total, written));
         }
