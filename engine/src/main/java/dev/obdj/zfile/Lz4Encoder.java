@@ -89,24 +89,34 @@ final class Lz4Encoder {
         int s = srcOff + 1;
         main:
         while (true) {
-            int forward = s;
-            int step = 1;
-            int searches = 1 << SKIP_STRENGTH;
+            // The skip loop. liblz4 steps by searches++ >> 6 with searches from 64: 65 tries one
+            // byte apart, then 64 each two, three, ... bytes apart, and a try at p only when
+            // p + step <= mfLimit. Done as one counted loop per step, which the JIT compiles tighter.
             int ref;
-            int word;
-            do {
-                s = forward;
-                forward += step;
-                step = searches++ >>> SKIP_STRENGTH;
-                if (forward > mfLimit) {
+            int step = 1;
+            int tries = (1 << SKIP_STRENGTH) + 1;
+            search:
+            while (true) {
+                int room = (mfLimit - s) / step; // tries left before the limit
+                int n = Math.min(tries, room);
+                for (int k = 0; k < n; k++) {
+                    int p = s + k * step;
+                    int word = i32(src, p);
+                    int h = hash(word);
+                    ref = Math.max(t[h] - bs, srcOff); // a value from an earlier block reads as the block start
+                    t[h] = p + bs;
+                    if (i32(src, ref) == word) {
+                        s = p;
+                        break search;
+                    }
+                }
+                if (n < tries) {
                     break main;
                 }
-                word = i32(src, s);
-                int h = hash(word);
-                int v = t[h] - bs;
-                ref = v < srcOff ? srcOff : v;
-                t[h] = s + bs;
-            } while (i32(src, ref) != word);
+                s += n * step;
+                step++;
+                tries = 1 << SKIP_STRENGTH;
+            }
 
             // extend backwards, not past the last sequence nor the block start
             while (ref > srcOff && s > anchor && src[ref - 1] == src[s - 1]) {
@@ -143,7 +153,7 @@ final class Lz4Encoder {
                     break main;
                 }
                 t[hash(i32(src, s - 2))] = s - 2 + bs;
-                word = i32(src, s);
+                int word = i32(src, s);
                 int h = hash(word);
                 int v = t[h] - bs;
                 ref = v < srcOff ? srcOff : v;
