@@ -34,14 +34,15 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>With more than one thread, blocks are compressed in parallel in batches and written in order;
  * at most {@code 2·threads + 2} batches of 1 MiB are in flight, so memory stays bounded
- * whatever the input size (each batch owns 1 MiB of input and its worst-case output: about
- * 2 MiB per batch with LZ4 4 KiB blocks, 12 MiB with two threads). {@code threads - 1} workers
+ * whatever the input size (each batch owns 1 MiB of input and room for its worst-case output:
+ * about 2 MiB per batch with LZ4 4 KiB blocks, 13 MB with two threads). {@code threads - 1} workers
  * compress, and so does the writing thread instead of waiting for a full ring. The output bytes
  * do not depend on the thread count.
  *
  * <p>Input passed by {@link #writeRetained(MemorySegment)} is not copied by the writing thread:
  * the thread that compresses a batch copies its part of the segment itself, 64 KiB at a time
- * just before compressing it, so the copy is spread over the threads and stays in cache.
+ * just before compressing it, so the copy is spread over the threads and stays in cache. The
+ * Java LZ4 encoder writes its blocks straight into the batch's off-heap output.
  *
  * <p>Not thread-safe: one producer writes; the writer uses its own worker threads.
  */
@@ -474,7 +475,7 @@ public final class ZFileWriter implements RetainingChannel {
         final int bs;
         final boolean crc;
         final int capacity;
-        /** Original bytes: a heap buffer over {@link #inArr} for the Java LZ4 encoder, else direct. */
+        /** Original bytes: a heap buffer over {@link #inArr} for the Java LZ4 encoder, else direct. Output is direct. */
         final ByteBuffer in;
         final MemorySegment inSeg;
         final byte[] inArr;
@@ -484,8 +485,8 @@ public final class ZFileWriter implements RetainingChannel {
         int refCount;
         int refNext;   // first retained piece not wholly copied
         long refDone;  // bytes of it already copied
-        final byte[] outArr;
         final Lz4Encoder encoder;
+        final MemorySegment outSeg;
         final ByteBuffer out;
         final ByteBuffer outView;
         final ByteBuffer crcView;
@@ -508,16 +509,15 @@ public final class ZFileWriter implements RetainingChannel {
                 inArr = new byte[inBytes];
                 in = ByteBuffer.wrap(inArr);
                 inSeg = MemorySegment.ofArray(inArr);
-                outArr = new byte[maxBlocks * (Lz4Encoder.bound(bs) + 4)];
                 encoder = new Lz4Encoder();
             } else {
                 inArr = null;
                 inSeg = arena.allocate(inBytes, 4096);
                 in = inSeg.asByteBuffer();
-                outArr = null;
                 encoder = null;
             }
-            out = arena.allocate(outBytes, 4096).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+            outSeg = arena.allocate(outBytes, 4096);
+            out = outSeg.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
             outView = out.duplicate();
             crcView = out.duplicate();
             sizes = new int[maxBlocks];
@@ -587,32 +587,24 @@ public final class ZFileWriter implements RetainingChannel {
             }
         }
 
+        /** The Java LZ4 encoder: from the heap input straight into the off-heap output. */
         private void compressArrays() {
             int pos = 0;
-            int moved = 0; // output bytes already moved to the direct buffer
             int k = 0;
             for (int at = 0; at < inLen; at += bs, k++) {
                 int len = Math.min(bs, inLen - at);
                 if (at % COPY_STEP == 0) {
                     copyRetained(Math.min(inLen, at + COPY_STEP));
-                    if (pos - moved >= COPY_STEP) { // while it is still in cache
-                        out.put(moved, outArr, moved, pos - moved);
-                        moved = pos;
-                    }
                 }
-                int c = encoder.compress(inArr, at, len, outArr, pos);
+                int c = encoder.compress(inArr, at, len, outSeg, pos);
                 if (crc) {
-                    int v = Crc32cRaw.crc(Crc32cRaw.BLOCK_SEED, outArr, pos, c);
-                    outArr[pos + c] = (byte) v;
-                    outArr[pos + c + 1] = (byte) (v >>> 8);
-                    outArr[pos + c + 2] = (byte) (v >>> 16);
-                    outArr[pos + c + 3] = (byte) (v >>> 24);
+                    crcView.limit(pos + c).position(pos);
+                    out.putInt(pos + c, Crc32cRaw.crc(Crc32cRaw.BLOCK_SEED, crcView));
                     c += 4;
                 }
                 sizes[k] = c;
                 pos += c;
             }
-            out.put(moved, outArr, moved, pos - moved);
             blocks = k;
             outLen = pos;
         }
