@@ -77,9 +77,9 @@ public final class BlobWriter {
             }
         }
         try (Arena arena = Arena.ofConfined();
-             MappingTable.Builder entries = new MappingTable.Builder(Math.max(256, index.count()))) {
-            Sink sink = new Sink(out, outName, arena.allocate(BUF, 4096), progress,
-                    2L * LsmtHeader.BLOCK + dataBytes + (index.count() + 255) / 256 * 4096);
+             MappingTable.Builder entries = new MappingTable.Builder(Math.max(256, index.count()));
+             Sink sink = new Sink(out, outName, arena.allocate(BUF, 4096), progress,
+                     2L * LsmtHeader.BLOCK + dataBytes + (index.count() + 255) / 256 * 4096)) {
             MemorySegment block = arena.allocate(LsmtHeader.BLOCK, 8);
             new LsmtHeader(LsmtHeader.FLAG_HEADER | LsmtHeader.FLAG_DATA | LsmtHeader.FLAG_SEALED, 0, 0,
                     meta.virtualSize(), meta.uuid(), meta.parentUuid(), 1, 1, meta.userTag()).encode(block);
@@ -152,7 +152,7 @@ public final class BlobWriter {
      * {@link RetainingChannel} by reference, released before {@link BlobWriter#write} returns
      * (its caller closes the sources then).
      */
-    private static final class Sink {
+    private static final class Sink implements AutoCloseable {
         private final WritableByteChannel out;
         private final boolean toFile; // out is a plain file
         private final String name;
@@ -272,13 +272,7 @@ public final class BlobWriter {
         void flush() {
             emitRun();
             flushBuffer();
-            if (out instanceof RetainingChannel r) {
-                try {
-                    r.releaseRetained();
-                } catch (IOException e) {
-                    throw new StorageException(name, "write at " + written, e);
-                }
-            }
+            close();
         }
 
         private void flushBuffer() {
@@ -300,6 +294,18 @@ public final class BlobWriter {
                 throw new StorageException(name, "write at " + written, e);
             }
             advance(n);
+        }
+
+        /** Also on failure: no retained run may be read once the caller closes the sources. */
+        @Override
+        public void close() {
+            if (out instanceof RetainingChannel r) {
+                try {
+                    r.releaseRetained();
+                } catch (IOException e) {
+                    throw new StorageException(name, "write at " + written, e);
+                }
+            }
         }
 
         private void advance(long n) {

@@ -251,6 +251,9 @@ public final class ZFileWriter implements RetainingChannel {
     /** Waits until every batch holding retained input has read it; the batch being filled copies its own now. */
     @Override
     public void releaseRetained() {
+        if (!open) {
+            return; // close() waited for every batch, and a closed writer reads nothing more
+        }
         if (cur != null) {
             cur.copyRetained(cur.inLen);
         }
