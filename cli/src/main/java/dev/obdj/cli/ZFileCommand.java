@@ -87,7 +87,7 @@ final class ZFileCommand implements Command {
         try (MappedFile src = MappedFile.open(in); ZFileWriter w = ZFileWriter.create(Path.of(files.get(1)), o)) {
             MemorySegment s = src.segment();
             for (long at = 0; at < s.byteSize(); at += CHUNK) {
-                w.write(s.asSlice(at, Math.min(CHUNK, s.byteSize() - at)));
+                w.writeRetained(s.asSlice(at, Math.min(CHUNK, s.byteSize() - at))); // the mapping outlives the writer
             }
             r = w.finish();
         }

@@ -5,6 +5,7 @@ import dev.obdj.ProgressListener;
 import dev.obdj.StorageException;
 import dev.obdj.io.Bytes;
 import dev.obdj.io.ByteSource;
+import dev.obdj.io.RetainingChannel;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -76,9 +77,9 @@ public final class BlobWriter {
             }
         }
         try (Arena arena = Arena.ofConfined();
-             MappingTable.Builder entries = new MappingTable.Builder(Math.max(256, index.count()))) {
-            Sink sink = new Sink(out, outName, arena.allocate(BUF, 4096), progress,
-                    2L * LsmtHeader.BLOCK + dataBytes + (index.count() + 255) / 256 * 4096);
+             MappingTable.Builder entries = new MappingTable.Builder(Math.max(256, index.count()));
+             Sink sink = new Sink(out, outName, arena.allocate(BUF, 4096), progress,
+                     2L * LsmtHeader.BLOCK + dataBytes + (index.count() + 255) / 256 * 4096)) {
             MemorySegment block = arena.allocate(LsmtHeader.BLOCK, 8);
             new LsmtHeader(LsmtHeader.FLAG_HEADER | LsmtHeader.FLAG_DATA | LsmtHeader.FLAG_SEALED, 0, 0,
                     meta.virtualSize(), meta.uuid(), meta.parentUuid(), 1, 1, meta.userTag()).encode(block);
@@ -147,9 +148,11 @@ public final class BlobWriter {
      * the data region starts 4 KiB into the blob, and writing each 64 KiB run on its own (straight
      * from a mapping or by copy_file_range) leaves it in five misaligned page-cache folios, which
      * costs more than the extra copy. Into a stream (a ZFile writer) runs of at least
-     * {@link #DIRECT_COPY} bytes go straight from the source's mapping.
+     * {@link #DIRECT_COPY} bytes go straight from the source's mapping; into a
+     * {@link RetainingChannel} by reference, released before {@link BlobWriter#write} returns
+     * (its caller closes the sources then).
      */
-    private static final class Sink {
+    private static final class Sink implements AutoCloseable {
         private final WritableByteChannel out;
         private final boolean toFile; // out is a plain file
         private final String name;
@@ -210,7 +213,16 @@ public final class BlobWriter {
                 MemorySegment mapped = src.segment();
                 if (mapped != null) {
                     flushBuffer();
-                    writeOut(mapped.asSlice(pos, len).asByteBuffer());
+                    if (out instanceof RetainingChannel r) {
+                        try {
+                            r.writeRetained(mapped.asSlice(pos, len));
+                        } catch (IOException e) {
+                            throw new StorageException(name, "write at " + written, e);
+                        }
+                        advance(len);
+                    } else {
+                        writeOut(mapped.asSlice(pos, len).asByteBuffer());
+                    }
                     return;
                 }
             }
@@ -260,6 +272,7 @@ public final class BlobWriter {
         void flush() {
             emitRun();
             flushBuffer();
+            close();
         }
 
         private void flushBuffer() {
@@ -280,6 +293,22 @@ public final class BlobWriter {
             } catch (IOException e) {
                 throw new StorageException(name, "write at " + written, e);
             }
+            advance(n);
+        }
+
+        /** Also on failure: no retained run may be read once the caller closes the sources. */
+        @Override
+        public void close() {
+            if (out instanceof RetainingChannel r) {
+                try {
+                    r.releaseRetained();
+                } catch (IOException e) {
+                    throw new StorageException(name, "write at " + written, e);
+                }
+            }
+        }
+
+        private void advance(long n) {
             written += n;
             progress.progress(written, Math.max(total, written));
         }

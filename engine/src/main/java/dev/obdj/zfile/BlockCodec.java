@@ -114,7 +114,7 @@ public sealed interface BlockCodec permits BlockCodec.Lz4, BlockCodec.Zstd {
             if (n > dstCap) {
                 throw new IllegalArgumentException("LZ4 output of " + n + " bytes does not fit in " + dstCap);
             }
-            dst.put(dstOff, a.out, 0, n);
+            dst.put(dstOff, a.outView, 0, n);
             return n;
         }
 
@@ -123,7 +123,9 @@ public sealed interface BlockCodec permits BlockCodec.Lz4, BlockCodec.Zstd {
 
         private static final class Staging {
             final byte[] in = new byte[Lz4Encoder.MAX_INPUT];
-            final byte[] out = new byte[Lz4Encoder.bound(Lz4Encoder.MAX_INPUT)];
+            // off-heap like the writer's output, so the encoder's output accesses see one kind of segment
+            final java.lang.foreign.MemorySegment out = java.lang.foreign.Arena.ofAuto().allocate(Lz4Encoder.bound(Lz4Encoder.MAX_INPUT));
+            final ByteBuffer outView = out.asByteBuffer();
             final Lz4Encoder encoder = new Lz4Encoder();
         }
 

@@ -1,5 +1,7 @@
 package dev.obdj.zfile;
 
+import java.lang.foreign.MemorySegment;
+import java.lang.foreign.ValueLayout;
 import java.lang.invoke.MethodHandles;
 import java.lang.invoke.VarHandle;
 import java.nio.ByteOrder;
@@ -34,6 +36,8 @@ final class Lz4Encoder {
 
     private static final VarHandle INT = MethodHandles.byteArrayViewVarHandle(int[].class, ByteOrder.LITTLE_ENDIAN);
     private static final VarHandle LONG = MethodHandles.byteArrayViewVarHandle(long[].class, ByteOrder.LITTLE_ENDIAN);
+    private static final ValueLayout.OfByte BYTE = ValueLayout.JAVA_BYTE;
+    private static final ValueLayout.OfShort SHORT_LE = ValueLayout.JAVA_SHORT_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
 
     private final int[] table = new int[1 << HASH_LOG];
     private int base = Integer.MAX_VALUE; // forces a clear on first use
@@ -48,14 +52,23 @@ final class Lz4Encoder {
      * room for {@link #bound(int) bound(len)} bytes. Returns the compressed length.
      */
     int compress(byte[] src, int srcOff, int len, byte[] dst, int dstOff) {
+        return compress(src, srcOff, len, MemorySegment.ofArray(dst), dstOff);
+    }
+
+    /**
+     * Compresses {@code src[srcOff, srcOff+len)} into {@code dst} at {@code dstOff}, which must have
+     * room for {@link #bound(int) bound(len)} bytes: the writer's off-heap output, so the block is
+     * not copied again. Returns the compressed length.
+     */
+    int compress(byte[] src, int srcOff, int len, MemorySegment dst, long dstOff) {
         if (len < 0 || len > MAX_INPUT) {
             throw new IllegalArgumentException("LZ4 block input of " + len + " bytes");
         }
-        if (dst.length - dstOff < bound(len)) {
-            throw new IllegalArgumentException("LZ4 output room " + (dst.length - dstOff) + " < " + bound(len));
+        if (dst.byteSize() - dstOff < bound(len)) {
+            throw new IllegalArgumentException("LZ4 output room " + (dst.byteSize() - dstOff) + " < " + bound(len));
         }
         final int srcEnd = srcOff + len;
-        int d = dstOff;
+        long d = dstOff;
         int anchor = srcOff;
         if (len >= MIN_LENGTH) {
             if (base > Integer.MAX_VALUE - 2 * STRIDE) {
@@ -67,7 +80,7 @@ final class Lz4Encoder {
             d = sequences(src, srcOff, srcEnd, dst, d);
             anchor = lastAnchor;
         }
-        return lastLiterals(src, anchor, srcEnd - anchor, dst, d) - dstOff;
+        return (int) (lastLiterals(src, anchor, srcEnd - anchor, dst, d) - dstOff);
     }
 
     private int lastAnchor;
@@ -80,7 +93,7 @@ final class Lz4Encoder {
         return (int) INT.get(b, at);
     }
 
-    private int sequences(byte[] src, final int srcOff, final int srcEnd, byte[] dst, int d) {
+    private long sequences(byte[] src, final int srcOff, final int srcEnd, MemorySegment dst, long d) {
         final int matchLimit = srcEnd - LAST_LITERALS;
         final int mfLimit = srcEnd - MF_LIMIT;
         final int[] t = table;
@@ -89,24 +102,34 @@ final class Lz4Encoder {
         int s = srcOff + 1;
         main:
         while (true) {
-            int forward = s;
-            int step = 1;
-            int searches = 1 << SKIP_STRENGTH;
+            // The skip loop. liblz4 steps by searches++ >> 6 with searches from 64: 65 tries one
+            // byte apart, then 64 each two, three, ... bytes apart, and a try at p only when
+            // p + step <= mfLimit. Done as one counted loop per step, which the JIT compiles tighter.
             int ref;
-            int word;
-            do {
-                s = forward;
-                forward += step;
-                step = searches++ >>> SKIP_STRENGTH;
-                if (forward > mfLimit) {
+            int step = 1;
+            int tries = (1 << SKIP_STRENGTH) + 1;
+            search:
+            while (true) {
+                int room = (mfLimit - s) / step; // tries left before the limit
+                int n = Math.min(tries, room);
+                for (int k = 0; k < n; k++) {
+                    int p = s + k * step;
+                    int word = i32(src, p);
+                    int h = hash(word);
+                    ref = Math.max(t[h] - bs, srcOff); // a value from an earlier block reads as the block start
+                    t[h] = p + bs;
+                    if (i32(src, ref) == word) {
+                        s = p;
+                        break search;
+                    }
+                }
+                if (n < tries) {
                     break main;
                 }
-                word = i32(src, s);
-                int h = hash(word);
-                int v = t[h] - bs;
-                ref = v < srcOff ? srcOff : v;
-                t[h] = s + bs;
-            } while (i32(src, ref) != word);
+                s += n * step;
+                step++;
+                tries = 1 << SKIP_STRENGTH;
+            }
 
             // extend backwards, not past the last sequence nor the block start
             while (ref > srcOff && s > anchor && src[ref - 1] == src[s - 1]) {
@@ -114,36 +137,36 @@ final class Lz4Encoder {
                 s--;
             }
             int runLen = s - anchor;
-            int token = d++;
+            long token = d++;
+            int tok; // the token byte, written once its match length is known
             if (runLen >= RUN_MASK) {
-                dst[token] = (byte) (RUN_MASK << ML_BITS);
+                tok = RUN_MASK << ML_BITS;
                 d = writeLen(runLen - RUN_MASK, dst, d);
             } else {
-                dst[token] = (byte) (runLen << ML_BITS);
+                tok = runLen << ML_BITS;
             }
-            System.arraycopy(src, anchor, dst, d, runLen);
+            MemorySegment.copy(src, anchor, dst, BYTE, d, runLen);
             d += runLen;
 
             while (true) {
-                int offset = s - ref;
-                dst[d] = (byte) offset;
-                dst[d + 1] = (byte) (offset >>> 8);
+                dst.set(SHORT_LE, d, (short) (s - ref));
                 d += 2;
                 s += MIN_MATCH;
                 int matchLen = common(src, ref + MIN_MATCH, s, matchLimit);
                 s += matchLen;
                 if (matchLen >= ML_MASK) {
-                    dst[token] |= (byte) ML_MASK;
+                    tok |= ML_MASK;
                     d = writeLen(matchLen - ML_MASK, dst, d);
                 } else {
-                    dst[token] |= (byte) matchLen;
+                    tok |= matchLen;
                 }
+                dst.set(BYTE, token, (byte) tok);
                 if (s > mfLimit) {
                     anchor = s;
                     break main;
                 }
                 t[hash(i32(src, s - 2))] = s - 2 + bs;
-                word = i32(src, s);
+                int word = i32(src, s);
                 int h = hash(word);
                 int v = t[h] - bs;
                 ref = v < srcOff ? srcOff : v;
@@ -152,7 +175,7 @@ final class Lz4Encoder {
                     break;
                 }
                 token = d++;
-                dst[token] = 0;
+                tok = 0;
             }
             anchor = s++;
         }
@@ -177,23 +200,23 @@ final class Lz4Encoder {
         return n;
     }
 
-    private static int writeLen(int len, byte[] dst, int d) {
+    private static long writeLen(int len, MemorySegment dst, long d) {
         while (len >= 0xFF) {
-            dst[d++] = (byte) 0xFF;
+            dst.set(BYTE, d++, (byte) 0xFF);
             len -= 0xFF;
         }
-        dst[d++] = (byte) len;
+        dst.set(BYTE, d++, (byte) len);
         return d;
     }
 
-    private static int lastLiterals(byte[] src, int from, int runLen, byte[] dst, int d) {
+    private static long lastLiterals(byte[] src, int from, int runLen, MemorySegment dst, long d) {
         if (runLen >= RUN_MASK) {
-            dst[d++] = (byte) (RUN_MASK << ML_BITS);
+            dst.set(BYTE, d++, (byte) (RUN_MASK << ML_BITS));
             d = writeLen(runLen - RUN_MASK, dst, d);
         } else {
-            dst[d++] = (byte) (runLen << ML_BITS);
+            dst.set(BYTE, d++, (byte) (runLen << ML_BITS));
         }
-        System.arraycopy(src, from, dst, d, runLen);
+        MemorySegment.copy(src, from, dst, BYTE, d, runLen);
         return d + runLen;
     }
 }

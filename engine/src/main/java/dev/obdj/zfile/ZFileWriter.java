@@ -3,6 +3,7 @@ package dev.obdj.zfile;
 import dev.obdj.ObdjException;
 import dev.obdj.StorageException;
 import dev.obdj.UsageException;
+import dev.obdj.io.RetainingChannel;
 
 import java.io.IOException;
 import java.lang.foreign.Arena;
@@ -33,13 +34,24 @@ import java.util.concurrent.atomic.AtomicInteger;
  *
  * <p>With more than one thread, blocks are compressed in parallel in batches and written in order;
  * at most {@code 2·threads + 2} batches of 1 MiB are in flight, so memory stays bounded
- * whatever the input size. {@code threads - 1} workers compress, and so does the writing thread
- * instead of waiting for a full ring. The output bytes do not depend on the thread count.
+ * whatever the input size (each batch owns 1 MiB of input and room for its worst-case output:
+ * about 2 MiB per batch with LZ4 4 KiB blocks, 13 MB with two threads). {@code threads - 1} workers
+ * compress, and so does the writing thread instead of waiting for a full ring. The output bytes
+ * do not depend on the thread count.
+ *
+ * <p>Input passed by {@link #writeRetained(MemorySegment)} is not copied by the writing thread:
+ * the thread that compresses a batch copies its part of the segment itself, 64 KiB at a time
+ * just before compressing it, so the copy is spread over the threads and stays in cache. The
+ * Java LZ4 encoder writes its blocks straight into the batch's off-heap output.
  *
  * <p>Not thread-safe: one producer writes; the writer uses its own worker threads.
  */
-public final class ZFileWriter implements WritableByteChannel {
+public final class ZFileWriter implements RetainingChannel {
     private static final int BATCH_BYTES = 1 << 20;
+    /** Retained pieces shorter than this are copied at once: not worth a reference. */
+    private static final int RETAIN_MIN = 4096;
+    /** A batch's retained input is copied in steps of this many bytes, each just before its blocks are compressed. */
+    private static final int COPY_STEP = 64 << 10;
     /** Largest compressed block plus CRC the reference's reader can stage (its MAX_READ_SIZE). */
     public static final int REFERENCE_READ_LIMIT = 65536;
 
@@ -182,11 +194,11 @@ public final class ZFileWriter implements WritableByteChannel {
             if (cur == null) {
                 cur = nextBatch();
             }
-            int take = Math.min(src.remaining(), cur.in.capacity() - cur.inLen);
+            int take = Math.min(src.remaining(), cur.capacity - cur.inLen);
             cur.in.put(cur.inLen, src, src.position(), take);
             src.position(src.position() + take);
             cur.inLen += take;
-            if (cur.inLen == cur.in.capacity()) {
+            if (cur.inLen == cur.capacity) {
                 submit(cur);
                 cur = null;
             }
@@ -205,12 +217,71 @@ public final class ZFileWriter implements WritableByteChannel {
         }
     }
 
+    /**
+     * Appends the bytes of {@code src} without copying them on this thread: the compressing threads
+     * read them. {@code src} must be readable from any thread (a shared or global arena, a mapped
+     * file) and stay valid and unchanged until {@link #releaseRetained()} or {@link #finish()}
+     * returns. Pieces under 4 KiB are copied at once.
+     */
+    @Override
+    public void writeRetained(MemorySegment src) throws IOException {
+        if (!open || result != null) {
+            throw new ClosedChannelException();
+        }
+        long n = src.byteSize();
+        if (n < RETAIN_MIN) {
+            write(src);
+            return;
+        }
+        for (long at = 0; at < n; ) {
+            if (cur == null) {
+                cur = nextBatch();
+            }
+            int take = (int) Math.min(n - at, cur.capacity - cur.inLen);
+            cur.retain(src, at, take);
+            at += take;
+            if (cur.inLen == cur.capacity) {
+                submit(cur);
+                cur = null;
+            }
+        }
+        originalSize += n;
+    }
+
+    /** Waits until every batch holding retained input has read it; the batch being filled copies its own now. */
+    @Override
+    public void releaseRetained() {
+        if (!open) {
+            return; // close() waited for every batch, and a closed writer reads nothing more
+        }
+        if (cur != null) {
+            cur.copyRetained(cur.inLen);
+        }
+        for (long s = Math.max(0, submitted - ring.length); s < submitted; s++) {
+            Batch b = ring[(int) (s % ring.length)];
+            if (b.state.get() != Batch.IDLE) {
+                b.run(); // compresses it here when no worker has started it
+                awaitBatch(b);
+            }
+        }
+    }
+
+    private void awaitBatch(Batch b) {
+        try {
+            b.await();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new StorageException(name, "compress (interrupted)", new java.io.InterruptedIOException());
+        }
+    }
+
     private Batch nextBatch() {
         Batch b = ring[(int) (submitted % ring.length)];
         if (b.state.get() != Batch.IDLE) {
             complete(b);
         }
         b.inLen = 0;
+        b.clearRetained();
         return b;
     }
 
@@ -245,12 +316,7 @@ public final class ZFileWriter implements WritableByteChannel {
             }
             newest.run();
         }
-        try {
-            b.await();
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            throw new StorageException(name, "compress (interrupted)", new java.io.InterruptedIOException());
-        }
+        awaitBatch(b);
         Throwable f = b.failure;
         b.failure = null;
         b.state.set(Batch.IDLE);
@@ -411,11 +477,19 @@ public final class ZFileWriter implements WritableByteChannel {
         final BlockCodec codec;
         final int bs;
         final boolean crc;
-        /** Original bytes: a heap buffer over {@link #inArr} for the Java LZ4 encoder, else direct. */
+        final int capacity;
+        /** Original bytes: a heap buffer over {@link #inArr} for the Java LZ4 encoder, else direct. Output is direct. */
         final ByteBuffer in;
+        final MemorySegment inSeg;
         final byte[] inArr;
-        final byte[] outArr;
+        /** Retained input not copied yet: slices of callers' segments, each with its place in {@link #in}. */
+        final MemorySegment[] refs;
+        final int[] refAt;
+        int refCount;
+        int refNext;   // first retained piece not wholly copied
+        long refDone;  // bytes of it already copied
         final Lz4Encoder encoder;
+        final MemorySegment outSeg;
         final ByteBuffer out;
         final ByteBuffer outView;
         final ByteBuffer crcView;
@@ -430,24 +504,61 @@ public final class ZFileWriter implements WritableByteChannel {
             this.codec = codec;
             this.bs = bs;
             this.crc = crc;
+            this.capacity = inBytes;
             int maxBlocks = inBytes / bs;
             int outBytes = maxBlocks * (codec.maxCompressedLength(bs) + 4);
             boolean java = codec instanceof BlockCodec.Lz4 l && l.javaEncoder();
             if (java) {
                 inArr = new byte[inBytes];
                 in = ByteBuffer.wrap(inArr);
-                outArr = new byte[maxBlocks * (Lz4Encoder.bound(bs) + 4)];
+                inSeg = MemorySegment.ofArray(inArr);
                 encoder = new Lz4Encoder();
             } else {
                 inArr = null;
-                in = arena.allocate(inBytes, 4096).asByteBuffer();
-                outArr = null;
+                inSeg = arena.allocate(inBytes, 4096);
+                in = inSeg.asByteBuffer();
                 encoder = null;
             }
-            out = arena.allocate(outBytes, 4096).asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
+            outSeg = arena.allocate(outBytes, 4096);
+            out = outSeg.asByteBuffer().order(ByteOrder.LITTLE_ENDIAN);
             outView = out.duplicate();
             crcView = out.duplicate();
             sizes = new int[maxBlocks];
+            refs = new MemorySegment[inBytes / RETAIN_MIN + 1];
+            refAt = new int[refs.length];
+        }
+
+        /** Appends {@code len} bytes of {@code src} at {@code off} by reference (short pieces are copied now). */
+        void retain(MemorySegment src, long off, int len) {
+            if (len < RETAIN_MIN || refCount == refs.length) {
+                MemorySegment.copy(src, off, inSeg, inLen, len);
+            } else {
+                refs[refCount] = src.asSlice(off, len);
+                refAt[refCount++] = inLen;
+            }
+            inLen += len;
+        }
+
+        /** Copies retained input into {@link #in} until every byte below {@code end} is there. */
+        void copyRetained(int end) {
+            while (refNext < refCount && refAt[refNext] + refDone < end) {
+                MemorySegment r = refs[refNext];
+                long n = Math.min(r.byteSize() - refDone, COPY_STEP);
+                MemorySegment.copy(r, refDone, inSeg, refAt[refNext] + refDone, n);
+                refDone += n;
+                if (refDone == r.byteSize()) {
+                    refs[refNext++] = null;
+                    refDone = 0;
+                }
+            }
+        }
+
+        void clearRetained() {
+            for (int i = refNext; i < refCount; i++) {
+                refs[i] = null;
+            }
+            refCount = refNext = 0;
+            refDone = 0;
         }
 
         @Override
@@ -464,6 +575,7 @@ public final class ZFileWriter implements WritableByteChannel {
             } catch (Throwable t) {
                 failure = t;
             } finally {
+                clearRetained();
                 synchronized (this) {
                     state.set(DONE);
                     notifyAll();
@@ -478,24 +590,24 @@ public final class ZFileWriter implements WritableByteChannel {
             }
         }
 
+        /** The Java LZ4 encoder: from the heap input straight into the off-heap output. */
         private void compressArrays() {
             int pos = 0;
             int k = 0;
             for (int at = 0; at < inLen; at += bs, k++) {
                 int len = Math.min(bs, inLen - at);
-                int c = encoder.compress(inArr, at, len, outArr, pos);
+                if (at % COPY_STEP == 0) {
+                    copyRetained(Math.min(inLen, at + COPY_STEP));
+                }
+                int c = encoder.compress(inArr, at, len, outSeg, pos);
                 if (crc) {
-                    int v = Crc32cRaw.crc(Crc32cRaw.BLOCK_SEED, outArr, pos, c);
-                    outArr[pos + c] = (byte) v;
-                    outArr[pos + c + 1] = (byte) (v >>> 8);
-                    outArr[pos + c + 2] = (byte) (v >>> 16);
-                    outArr[pos + c + 3] = (byte) (v >>> 24);
+                    crcView.limit(pos + c).position(pos);
+                    out.putInt(pos + c, Crc32cRaw.crc(Crc32cRaw.BLOCK_SEED, crcView));
                     c += 4;
                 }
                 sizes[k] = c;
                 pos += c;
             }
-            out.put(0, outArr, 0, pos);
             blocks = k;
             outLen = pos;
         }
@@ -505,6 +617,9 @@ public final class ZFileWriter implements WritableByteChannel {
             int k = 0;
             for (int at = 0; at < inLen; at += bs, k++) {
                 int len = Math.min(bs, inLen - at);
+                if (at % COPY_STEP == 0) {
+                    copyRetained(Math.min(inLen, at + COPY_STEP));
+                }
                 int c = codec.compress(in, at, len, out, pos, out.capacity() - pos - (crc ? 4 : 0));
                 if (crc) {
                     crcView.limit(pos + c).position(pos);

@@ -74,6 +74,29 @@ class Lz4EncoderTest {
         }
     }
 
+    /**
+     * The skip loop's step grows as a search goes on without a match: random bytes with a few
+     * planted repeats land matches at every step size and put the end of the search at every
+     * distance from the input's limit.
+     */
+    @Test
+    void incompressibleInputWithLateMatches() {
+        Lz4Encoder e = new Lz4Encoder();
+        Random r = new Random(13);
+        for (int c = 0; c < 3000; c++) {
+            int len = 13 + r.nextInt(c % 10 == 0 ? Lz4Encoder.MAX_INPUT - 13 : 9000);
+            byte[] b = new byte[len + 7];
+            r.nextBytes(b);
+            for (int planted = r.nextInt(4); planted > 0; planted--) {
+                int n = 4 + r.nextInt(40);
+                int to = r.nextInt(len);
+                int from = r.nextInt(Math.max(1, to));
+                System.arraycopy(b, from, b, to, Math.min(n, b.length - to));
+            }
+            same(e, b, c % 7, len);
+        }
+    }
+
     @Test
     void rejectsOversizedInputAndShortOutput() {
         Lz4Encoder e = new Lz4Encoder();
