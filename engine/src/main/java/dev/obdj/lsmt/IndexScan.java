@@ -28,7 +28,7 @@ import java.util.concurrent.atomic.AtomicInteger;
  */
 final class IndexScan implements Runnable {
     static final int BLOCK = 1 << 16;         // entries per unit of work
-    static final int READ = 4096;             // entries per pread (64 KiB)
+    static final int READ = 4096;             // entries per pread (64 KiB): larger reads measured slower
     static final int RUN = 128;               // entries per call of check()
     static final long PARALLEL_MIN = 1 << 18; // entries from which a helper thread takes blocks too
     private static final long B = LsmtHeader.BLOCK / 512; // first data sector
@@ -71,7 +71,11 @@ final class IndexScan implements Runnable {
         if (n >= PARALLEL_MIN && Runtime.getRuntime().availableProcessors() >= 2) {
             helper = new Thread(s, "obdj-index-check"); // a Runnable, not a lambda: no class spun on the open path
             helper.setDaemon(true);
-            helper.start();
+            try {
+                helper.start();
+            } catch (OutOfMemoryError noThread) {
+                helper = null; // no native thread to be had: the main thread checks every block
+            }
         }
         try {
             new Worker(s).claimBlocks();
