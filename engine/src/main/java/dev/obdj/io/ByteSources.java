@@ -1,6 +1,6 @@
 package dev.obdj.io;
 
-import dev.obdj.zfile.ZFileHeader;
+import dev.obdj.zfile.ZFileMagic;
 import dev.obdj.zfile.ZFileReader;
 
 import java.nio.ByteBuffer;
@@ -18,9 +18,9 @@ public final class ByteSources {
         MappedFile file = MappedFile.open(path);
         try {
             // a pread of the magic, not the mapping: a plain layer is mapped later, off the open path
-            byte[] head = new byte[(int) Math.min(ZFileHeader.MAGIC_BYTES, file.size())];
+            byte[] head = new byte[(int) Math.min(ZFileMagic.BYTES, file.size())];
             file.readFully(0, ByteBuffer.wrap(head));
-            if (!ZFileHeader.hasMagic(head)) {
+            if (!ZFileMagic.at(head)) {
                 return file;
             }
             return ZFileReader.open(file);
