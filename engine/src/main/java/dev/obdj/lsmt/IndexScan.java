@@ -44,7 +44,7 @@ final class IndexScan implements Runnable {
 
     // per block, written by the thread that checked it and read after the helper is joined
     private final boolean[] done, bad;
-    private final long[] validIn, first, end, lastValid;
+    private final long[] validIn, first, end, firstInvalid;
 
     // the result
     long valid;
@@ -61,7 +61,7 @@ final class IndexScan implements Runnable {
         validIn = new long[blocks];
         first = new long[blocks];
         end = new long[blocks];
-        lastValid = new long[blocks];
+        firstInvalid = new long[blocks];
     }
 
     /** Checks the {@code n} entries at {@code indexOffset} of {@code file}; throws the first error. */
@@ -111,7 +111,7 @@ final class IndexScan implements Runnable {
 
     /** Joins the blocks in order; rechecks the first failing block entry by entry, which throws. */
     private void join() {
-        long prevEnd = -1, count = 0, last = -1;
+        long prevEnd = -1, count = 0, invalidAt = -1;
         for (int b = 0; b < blocks; b++) {
             if (!done[b] || bad[b] || (first[b] >= 0 && first[b] < prevEnd)) {
                 recheck(b, prevEnd, count); // blocks end unchecked only after one that fails
@@ -119,12 +119,16 @@ final class IndexScan implements Runnable {
             }
             if (validIn[b] > 0) {
                 prevEnd = end[b];
-                last = lastValid[b];
+            }
+            if (invalidAt < 0) {
+                invalidAt = firstInvalid[b];
             }
             count += validIn[b];
         }
         valid = count;
-        suffixOnly = last + 1 == count; // the valid entries are exactly entries 0..count-1
+        // entries before the first invalid one are all valid, so they are all the valid entries
+        // exactly when as many entries are valid as precede it
+        suffixOnly = invalidAt < 0 || count == invalidAt;
     }
 
     private void recheck(int b, long prevEnd, long validBefore) {
@@ -149,7 +153,7 @@ final class IndexScan implements Runnable {
         final ByteBuffer buf = ByteBuffer.allocateDirect(READ * SegmentMapping.BYTES).order(ByteOrder.LITTLE_ENDIAN);
         final LongBuffer longs = buf.asLongBuffer();
         final long e;
-        long prev, ok, last, bad;
+        long prev, ok, invalidAt, bad;
 
         Worker(IndexScan s) {
             this.s = s;
@@ -176,7 +180,7 @@ final class IndexScan implements Runnable {
             long from = (long) b * BLOCK, to = Math.min(s.n, from + BLOCK);
             prev = -1;
             ok = 0;
-            last = -1;
+            invalidAt = -1;
             bad = 0;
             long firstOff = -1;
             for (long base = from; base < to; base += READ) {
@@ -196,7 +200,7 @@ final class IndexScan implements Runnable {
             s.validIn[b] = ok;
             s.first[b] = firstOff;
             s.end[b] = prev;
-            s.lastValid[b] = last;
+            s.firstInvalid[b] = invalidAt;
             s.done[b] = true;
         }
 
@@ -213,28 +217,33 @@ final class IndexScan implements Runnable {
         /**
          * Entries {@code from .. from+cnt-1} of {@code w} (entry numbers {@code base+j}), without a
          * branch per rule: every rule is "some difference is not negative", so the differences are
-         * OR-ed into {@link #bad}, whose sign the block loop looks at. Values stay far below 2^63
-         * (offsets < 2^50, moffsets < 2^55), so no difference overflows.
+         * OR-ed into {@link #bad}, whose sign the block loop looks at. With {@code d} 1 for a data
+         * entry and 0 for a zeroed one, and {@code dl} the length a data entry takes in the data
+         * section (0 for a zeroed one), the terms say: moffset >= B, moffset <= e - d,
+         * moffset + dl >= B + d, moffset + dl <= e; that is B <= moffset <= e for a zeroed entry,
+         * and B <= moffset < e, B < moffset + length <= e for a data entry
+         * ({@link SealedLayer#checkMoffset}). Values stay far below 2^63 (offsets < 2^50,
+         * moffsets < 2^55), so no difference overflows. Few bytecodes per entry: the first
+         * thousands of entries of a fresh JVM's first open run in the interpreter.
          */
         private void check(long[] w, int from, int cnt, long base) {
             long p = prev, k = ok, x = bad, l = e;
-            int lv = -1;
-            for (int j = from, to = from + cnt; j < to; j++) {
-                long lo = w[2 * j], hi = w[2 * j + 1];
+            for (int i = 2 * from, to = 2 * (from + cnt); i < to; i += 2) {
+                long lo = w[i], hi = w[i + 1];
                 long off = lo & SegmentMapping.MAX_OFFSET;
                 if (off == SegmentMapping.INVALID_OFFSET) {
+                    if (invalidAt < 0) {
+                        invalidAt = base + (i >> 1);
+                    }
                     continue;
                 }
                 long len = lo >>> 50;
                 long m = hi & SegmentMapping.MAX_MOFFSET;
-                long dataOnly = ((hi >>> 55) & 1) - 1; // all ones for a data entry, 0 for a zeroed one
-                x |= (off - p) | (m - B) | (l - m) | (((l - 1 - m) | (m + len - B - 1) | (l - m - len)) & dataOnly);
+                long d = ((hi >>> 55) & 1) ^ 1;
+                long dl = len & -d;
+                x |= (off - p) | (m - B) | (l - d - m) | (m + dl - B - d) | (l - m - dl);
                 p = off + len;
                 k++;
-                lv = j;
-            }
-            if (lv >= 0) {
-                last = base + lv;
             }
             prev = p;
             ok = k;
