@@ -19,14 +19,16 @@ import static org.junit.jupiter.api.Assertions.assertThrows;
 
 /**
  * The open-time index check of a large sealed layer (big enough to be checked on two threads,
- * in chunks) gives exactly what one pass in order gives: the first bad entry is the one named,
- * wherever the bad entries sit (lower half, upper half, both, across the split), and invalid
- * entries anywhere are skipped. The expectations come from the entry layout written here.
+ * in blocks of 65,536 entries claimed in turn) gives exactly what one pass in order gives: the
+ * first bad entry is the one named, wherever the bad entries sit (one block, several, across a
+ * block boundary), and invalid entries anywhere are skipped. The expectations come from the
+ * entry layout written here.
  */
 class LargeIndexCheckTest {
     static final int N = 300_000;           // above the two-thread threshold (2^18)
     static final int SPLIT = N / 2 / 4096 * 4096; // where the upper half starts: 147456
     static final long INDEX_OFFSET = 4096;  // no data section: zeroed entries only
+    static final int BLOCK = 1 << 16;       // entries per block of the two-thread check
 
     @TempDir
     Path dir;
@@ -139,6 +141,71 @@ class LargeIndexCheckTest {
         });
         try (Image img = Image.open(List.of(p))) {
             assertEquals(N - 5000, img.indexEntries());
+        }
+    }
+
+    @Test
+    void overlapAcrossABlockBoundaryIsNamed() throws IOException {
+        FormatException e = refused(ix -> put(ix, 2 * BLOCK, 2L * (2 * BLOCK - 1), 1, 8, true));
+        assertEquals("index[" + 2 * BLOCK + "].offset", e.field());
+        assertEquals(INDEX_OFFSET + 2L * BLOCK * 16, e.offset());
+    }
+
+    @Test
+    void firstBadEntryWinsAcrossManyBlocks() throws IOException {
+        FormatException e = refused(ix -> {
+            put(ix, 4 * BLOCK + 7, 2L * (4 * BLOCK + 7), 1, 3, true); // moffset below the data section
+            put(ix, 3 * BLOCK, 2L * (3 * BLOCK - 1), 1, 8, true);     // overlap at a boundary
+            put(ix, BLOCK + 100, 2L * (BLOCK + 100), 1, 9, true);     // zeroed moffset 9 > e = 8: first
+        });
+        assertEquals("index[" + (BLOCK + 100) + "].moffset", e.field());
+    }
+
+    @Test
+    void overlapAgainstAnEarlierBlockAcrossAWholeInvalidBlock() throws IOException {
+        // block 1 entirely invalid; the first entry of block 2 starts before the end of entry BLOCK-1
+        FormatException e = refused(ix -> {
+            for (int i = BLOCK; i < 2 * BLOCK; i++) {
+                put(ix, i, TestBlobs.INVALID, 0, 0, false);
+            }
+            put(ix, 2 * BLOCK, 2L * (BLOCK - 1), 1, 8, true);
+        });
+        assertEquals("index[" + 2 * BLOCK + "].offset", e.field());
+    }
+
+    @Test
+    void aWholeInvalidBlockInTheMiddleIsSkipped() throws IOException {
+        Path p = blob(ix -> {
+            for (int i = BLOCK; i < 2 * BLOCK; i++) {
+                put(ix, i, TestBlobs.INVALID, 0, 0, false);
+            }
+        });
+        try (Image img = Image.open(List.of(p))) {
+            assertEquals(N - BLOCK, img.indexEntries());
+            long[] zeroed = new long[1];
+            img.forEachExtent(0, img.size(), (offset, length, kind) -> {
+                if (kind == ExtentVisitor.Kind.ZEROED) {
+                    zeroed[0] += length;
+                }
+            });
+            assertEquals((long) (N - BLOCK) * 512, zeroed[0]);
+        }
+    }
+
+    @Test
+    void paddingOverSeveralBlocksKeepsTheIndexInPlace() throws IOException {
+        int valid = BLOCK + 3; // the padding starts inside block 1 and fills the blocks after it
+        Path p = blob(ix -> {
+            for (int i = valid; i < N; i++) {
+                put(ix, i, TestBlobs.INVALID, 0, 0, false);
+            }
+        });
+        try (Image img = Image.open(List.of(p)); Arena a = Arena.ofConfined()) {
+            assertEquals(valid, img.indexEntries());
+            MemorySegment buf = a.allocate(1024);
+            buf.fill((byte) 1);
+            img.read(2L * (valid - 1) * 512, buf, 0, 1024); // the last mapped sector, then a hole
+            assertEquals(-1, buf.mismatch(a.allocate(1024)));
         }
     }
 }

@@ -1,8 +1,9 @@
 package dev.obdj.io;
 
-import dev.obdj.zfile.ZFileHeader;
+import dev.obdj.zfile.ZFileMagic;
 import dev.obdj.zfile.ZFileReader;
 
+import java.nio.ByteBuffer;
 import java.nio.file.Path;
 
 /**
@@ -15,10 +16,13 @@ public final class ByteSources {
     /** Opens {@code path}, unwrapping a ZFile container transparently. */
     public static ByteSource open(Path path) {
         MappedFile file = MappedFile.open(path);
-        if (!ZFileHeader.hasMagic(file.segment())) {
-            return file;
-        }
         try {
+            // a pread of the magic, not the mapping: a plain layer is mapped later, off the open path
+            byte[] head = new byte[(int) Math.min(ZFileMagic.BYTES, file.size())];
+            file.readFully(0, ByteBuffer.wrap(head));
+            if (!ZFileMagic.at(head)) {
+                return file;
+            }
             return ZFileReader.open(file);
         } catch (RuntimeException e) {
             file.close();

@@ -10,7 +10,15 @@ import java.nio.ByteOrder;
  * also serves indexes used in place from a mapped file.
  */
 public final class BinarySearchLookup implements SegmentLookup {
-    private static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    /**
+     * The layout sits in a holder class, made on the first search rather than when an open builds
+     * this lookup: a fresh JVM spends milliseconds setting up FFM's value layouts, and the open
+     * of a large layer should not wait for that (its lookup builder thread does it meanwhile).
+     */
+    private static final class Layout {
+        static final ValueLayout.OfLong LONG = ValueLayout.JAVA_LONG_UNALIGNED.withOrder(ByteOrder.LITTLE_ENDIAN);
+    }
+
     private static final long OFFSET_MASK = (1L << 50) - 1;
 
     private final MemorySegment entries;
@@ -27,7 +35,7 @@ public final class BinarySearchLookup implements SegmentLookup {
         long lo = 0, hi = count;
         while (lo < hi) {
             long mid = (lo + hi) >>> 1;
-            long w = entries.get(LONG, mid << 4);
+            long w = entries.get(Layout.LONG, mid << 4);
             if ((w & OFFSET_MASK) + (w >>> 50) > sector) {
                 hi = mid;
             } else {

@@ -46,21 +46,47 @@ public final class LayerStack implements AutoCloseable {
         this.ownsIndex = ownsIndex;
         this.virtualSize = virtualSize;
         long n = index.count();
-        // Open stays as cheap as mapping and checking the index: reads start on binary search over
-        // the entries in place, and switch to the B+tree once a background thread has built it.
-        this.lookup = new BinarySearchLookup(index.entries(), n);
+        // Open stays as cheap as checking the index: reads start on binary search over the entries
+        // in place, and switch to the B+tree once a background thread has built it. With a builder,
+        // even the binary search is made on the first read (lookupNow): an index in place in a
+        // file is mapped on first use, and the builder normally gets there first.
         // Only the entry count is looked at here: choosing the kernel loads the Vector API and the
         // logger, which a fresh JVM pays for in tens of milliseconds, so the builder thread does it.
-        this.treeBuilder = n >= Lookups.MIN_TREE_ENTRIES
-                ? Thread.ofPlatform().daemon().name("obdj-lookup-build").start(this::buildTree)
-                : null;
+        if (n >= Lookups.MIN_TREE_ENTRIES) {
+            this.treeBuilder = startBuilder();
+        } else {
+            this.lookup = new BinarySearchLookup(index.entries(), n);
+            this.treeBuilder = null;
+        }
+    }
+
+    /** A plain thread on a named Runnable: no builder or lambda classes to load and spin on the open path. */
+    private Thread startBuilder() {
+        Thread t = new Thread(new TreeBuild(this), "obdj-lookup-build");
+        t.setDaemon(true);
+        t.start();
+        return t;
+    }
+
+    private static final class TreeBuild implements Runnable {
+        private final LayerStack stack;
+
+        TreeBuild(LayerStack stack) {
+            this.stack = stack;
+        }
+
+        @Override
+        public void run() {
+            stack.buildTree();
+        }
     }
 
     private void buildTree() {
         SegmentLookup tree;
         try {
             if (!Lookups.usesTree(index.count())) {
-                return; // the binary search in place is already the chosen path
+                initialLookup(); // binary search in place is the chosen path: set it up off the read path
+                return;
             }
             tree = Lookups.forEntries(index.entries(), index.count());
         } catch (RuntimeException | OutOfMemoryError e) {
@@ -80,7 +106,7 @@ public final class LayerStack implements AutoCloseable {
     /** Waits until the background lookup build (if any) is done; for tests and benchmarks. */
     public SegmentLookup awaitLookup() {
         joinBuilder();
-        return lookup;
+        return lookupNow();
     }
 
     private void joinBuilder() {
@@ -176,7 +202,20 @@ public final class LayerStack implements AutoCloseable {
     public ByteSource[] sources() { return byTag.clone(); }
 
     /** The lookup serving reads. */
-    public SegmentLookup lookup() { return lookup; }
+    public SegmentLookup lookup() { return lookupNow(); }
+
+    private SegmentLookup lookupNow() {
+        SegmentLookup l = lookup;
+        return l != null ? l : initialLookup();
+    }
+
+    /** Binary search in place, for reads that come before the builder is done. */
+    private synchronized SegmentLookup initialLookup() {
+        if (lookup == null) {
+            lookup = new BinarySearchLookup(index.entries(), index.count());
+        }
+        return lookup;
+    }
 
     /**
      * The reference's {@code lookup}: the merged mappings intersecting sectors
@@ -186,7 +225,7 @@ public final class LayerStack implements AutoCloseable {
      * @return how many mappings were written; {@code max} means there may be more
      */
     public int lookup(long sector, long sectors, long[] out, int max) {
-        int k = RangeLookup.lookup(lookup, index.entries(), index.count(), sector, sectors, out, max);
+        int k = RangeLookup.lookup(lookupNow(), index.entries(), index.count(), sector, sectors, out, max);
         for (int i = 0; i < k; i++) {
             out[2 * i + 1] = index.tagged(out[2 * i + 1]);
         }
@@ -205,7 +244,7 @@ public final class LayerStack implements AutoCloseable {
         long end = offset + length;
         long delta = dstOffset - offset; // dst position = virtual position + delta
         long n = index.count();
-        long i = lookup.firstEndingAfter(offset >>> 9);
+        long i = lookupNow().firstEndingAfter(offset >>> 9);
         while (pos < end) {
             if (i >= n) {
                 Zeros.fill(dst, pos + delta, end - pos);
@@ -241,7 +280,7 @@ public final class LayerStack implements AutoCloseable {
         long pos = offset;
         long end = offset + length;
         long n = index.count();
-        for (long i = lookup.firstEndingAfter(offset >>> 9); pos < end && i < n; i++) {
+        for (long i = lookupNow().firstEndingAfter(offset >>> 9); pos < end && i < n; i++) {
             long lo = index.lo(i);
             long mStart = SegmentMapping.offset(lo) << 9;
             if (mStart >= end) {
@@ -275,7 +314,9 @@ public final class LayerStack implements AutoCloseable {
             closing = true;
         }
         joinBuilder(); // the builder reads the index: it must be done before the index goes away
-        lookup.close();
+        if (lookup != null) {
+            lookup.close();
+        }
         if (ownsIndex) {
             index.close();
         }

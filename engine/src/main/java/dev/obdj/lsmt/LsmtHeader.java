@@ -4,6 +4,8 @@ import dev.obdj.io.Bytes;
 import dev.obdj.io.Le;
 
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
+import java.nio.ByteOrder;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 
@@ -52,14 +54,26 @@ public record LsmtHeader(int flags, long indexOffset, long indexSize, long virtu
                 && MemorySegment.mismatch(block, 8, 24, MemorySegment.ofArray(MAGIC1), 0, 16) < 0;
     }
 
+    /** True when {@code block}, a heap copy of at least the first 24 bytes, starts with the LSMT magic. */
+    public static boolean hasMagic(byte[] block) {
+        return block.length >= 24 && Arrays.equals(block, 0, 8, MAGIC0, 0, 8)
+                && Arrays.equals(block, 8, 24, MAGIC1, 0, 16);
+    }
+
     /** Decodes the fields of a header/trailer block (the magic is checked separately). */
     public static LsmtHeader decode(MemorySegment block) {
-        byte[] b = Le.copyOut(block, 0, STRUCT_SIZE); // one bulk copy, then plain array decoding
+        return decode(Le.copyOut(block, 0, STRUCT_SIZE)); // one bulk copy, then plain array decoding
+    }
+
+    /** Decodes the fields of a heap copy of (at least the first {@value #STRUCT_SIZE} bytes of) a header/trailer block. */
+    public static LsmtHeader decode(byte[] b) {
+        // a little-endian view, not Le: the open path stays clear of FFM layouts (see MappedFile)
+        ByteBuffer le = ByteBuffer.wrap(b).order(ByteOrder.LITTLE_ENDIAN);
         return new LsmtHeader(
-                Le.i32(b, OFF_FLAGS),
-                Le.u64(b, OFF_INDEX_OFFSET),
-                Le.u64(b, OFF_INDEX_SIZE),
-                Le.u64(b, OFF_VSIZE),
+                le.getInt(OFF_FLAGS),
+                le.getLong(OFF_INDEX_OFFSET),
+                le.getLong(OFF_INDEX_SIZE),
+                le.getLong(OFF_VSIZE),
                 cString(b, OFF_UUID, UUID_BYTES),
                 cString(b, OFF_PARENT, UUID_BYTES),
                 b[OFF_VERSION] & 0xFF,

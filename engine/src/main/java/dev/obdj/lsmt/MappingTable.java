@@ -1,6 +1,7 @@
 package dev.obdj.lsmt;
 
 import dev.obdj.io.Bytes;
+import dev.obdj.io.MappedFile;
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
 
@@ -13,16 +14,35 @@ import java.lang.foreign.MemorySegment;
  * single layer's on-disk index be used in place.
  */
 public final class MappingTable implements AutoCloseable {
-    private final MemorySegment entries;
+    // Null until first use for an index in place in a file that is not mapped yet. A plain field:
+    // a segment's own fields are final, so a racing reader sees either null or a whole segment.
+    private MemorySegment entries;
     private final long count;
     private final int forcedTag;
     private final Arena owner; // null when the memory belongs to someone else (a mapped file)
+    private final MappedFile file; // with fileOffset: where a table in place lies, until mapped
+    private final long fileOffset;
 
     MappingTable(MemorySegment entries, long count, int forcedTag, Arena owner) {
         this.entries = entries;
         this.count = count;
         this.forcedTag = forcedTag;
         this.owner = owner;
+        this.file = null;
+        this.fileOffset = 0;
+    }
+
+    /**
+     * The {@code count} entries at {@code offset} of {@code file}, in place. The file is mapped on
+     * the first access, not here: the open of a large layer returns without waiting for FFM's
+     * set-up in a fresh JVM, and the lookup builder thread is normally the first to read.
+     */
+    MappingTable(MappedFile file, long offset, long count, int forcedTag) {
+        this.count = count;
+        this.forcedTag = forcedTag;
+        this.owner = null;
+        this.file = file;
+        this.fileOffset = offset;
     }
 
     /** An empty table. */
@@ -33,12 +53,22 @@ public final class MappingTable implements AutoCloseable {
     public long count() { return count; }
 
     /** The raw 16-byte entries (tags as stored; see {@link #hi}). */
-    public MemorySegment entries() { return entries; }
+    public MemorySegment entries() {
+        MemorySegment e = entries;
+        return e != null ? e : mapEntries();
+    }
 
-    public long lo(long i) { return SegmentMapping.lo(entries, i); }
+    private synchronized MemorySegment mapEntries() {
+        if (entries == null) {
+            entries = file.segment().asSlice(fileOffset, count * SegmentMapping.BYTES);
+        }
+        return entries;
+    }
+
+    public long lo(long i) { return SegmentMapping.lo(entries(), i); }
 
     public long hi(long i) {
-        return tagged(SegmentMapping.hi(entries, i));
+        return tagged(SegmentMapping.hi(entries(), i));
     }
 
     /** A stored hi word as this table reads it: with the forced tag, if any, in place of the stored one. */
@@ -51,7 +81,7 @@ public final class MappingTable implements AutoCloseable {
     public long end(long i) { return SegmentMapping.end(lo(i)); }
 
     /** Bytes of off-heap memory this table owns (0 for an in-place view of a mapped file). */
-    public long ownedBytes() { return owner == null ? 0 : entries.byteSize(); }
+    public long ownedBytes() { return owner == null ? 0 : entries().byteSize(); }
 
     @Override
     public void close() {

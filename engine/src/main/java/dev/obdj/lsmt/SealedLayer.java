@@ -3,9 +3,11 @@ package dev.obdj.lsmt;
 import dev.obdj.FormatException;
 import dev.obdj.io.ByteSource;
 import dev.obdj.io.Le;
+import dev.obdj.io.MappedFile;
 
 import java.lang.foreign.Arena;
 import java.lang.foreign.MemorySegment;
+import java.nio.ByteBuffer;
 
 /**
  * A read-only LSMT layer blob (committed, or an RW data file sealed in place): header at 0,
@@ -18,7 +20,7 @@ import java.lang.foreign.MemorySegment;
  */
 public final class SealedLayer implements AutoCloseable {
     private static final int B = LsmtHeader.BLOCK / 512; // first data sector
-    private static final long PARALLEL_CHECK_MIN = 1 << 18; // entries from which the check runs on two threads
+    private static final int HEAD_BYTES = 512; // of a header/trailer block: the 390-byte struct and then zeros
 
     private final ByteSource source;
     private final LsmtHeader header;
@@ -38,44 +40,67 @@ public final class SealedLayer implements AutoCloseable {
     public static SealedLayer open(ByteSource source) {
         String name = source.name();
         long size = source.size();
-        try (Arena scratch = Arena.ofConfined()) {
-            LsmtHeader header = Blocks.header(source, scratch);
-            if (!header.isHeader()) {
-                throw flags(name, 0, "header.flags.is_header", "bit 0 set", header.flags());
-            }
-            if (!header.isDataFile()) {
-                throw flags(name, 0, "header.flags.type", "bit 1 set (data file)", header.flags());
-            }
-            long tpos = size - LsmtHeader.BLOCK;
-            MemorySegment tb = Blocks.read(source, tpos, LsmtHeader.BLOCK, scratch, "trailer");
-            if (!LsmtHeader.hasMagic(tb)) {
-                throw new FormatException(name, tpos, "trailer.magic", "LSMT magic0/magic1", "other bytes");
-            }
-            LsmtHeader trailer = LsmtHeader.decode(tb);
-            if (trailer.isHeader()) {
-                throw flags(name, tpos, "trailer.flags.is_header", "bit 0 clear", trailer.flags());
-            }
-            if (!trailer.isDataFile()) {
-                throw flags(name, tpos, "trailer.flags.type", "bit 1 set (data file)", trailer.flags());
-            }
-            if (!trailer.isSealed()) {
-                throw flags(name, tpos, "trailer.flags.sealed", "bit 2 set", trailer.flags());
-            }
-            long indexOffset = trailer.indexOffset();
-            long n = trailer.indexSize();
-            if (Long.compareUnsigned(indexOffset, tpos) > 0) {
-                throw new FormatException(name, tpos + LsmtHeader.OFF_INDEX_OFFSET, "trailer.index_offset",
-                        "at most " + tpos + " (trailer position)", Long.toUnsignedString(indexOffset));
-            }
-            long room = (tpos - indexOffset) / SegmentMapping.BYTES;
-            if (Long.compareUnsigned(n, room) > 0) {
-                throw new FormatException(name, tpos + LsmtHeader.OFF_INDEX_SIZE, "trailer.index_size",
-                        "at most " + room + " entries (index_size*16 <= file_size-4096-index_offset)",
-                        Long.toUnsignedString(n));
-            }
-            MappingTable table = loadIndex(source, indexOffset, n);
-            return new SealedLayer(source, header, trailer, table, n);
+        if (size < LsmtHeader.BLOCK) {
+            throw new FormatException(name, 0, "file size", "at least 4096 bytes (header)", size + " bytes");
         }
+        MappedFile file = source instanceof MappedFile f ? f : null;
+        byte[] hb = block(source, file, 0);
+        if (!LsmtHeader.hasMagic(hb)) {
+            throw new FormatException(name, 0, "header.magic", "LSMT magic0/magic1", "other bytes");
+        }
+        LsmtHeader header = LsmtHeader.decode(hb);
+        if (!header.isHeader()) {
+            throw flags(name, 0, "header.flags.is_header", "bit 0 set", header.flags());
+        }
+        if (!header.isDataFile()) {
+            throw flags(name, 0, "header.flags.type", "bit 1 set (data file)", header.flags());
+        }
+        long tpos = size - LsmtHeader.BLOCK;
+        byte[] tb = block(source, file, tpos);
+        if (!LsmtHeader.hasMagic(tb)) {
+            throw new FormatException(name, tpos, "trailer.magic", "LSMT magic0/magic1", "other bytes");
+        }
+        LsmtHeader trailer = LsmtHeader.decode(tb);
+        if (trailer.isHeader()) {
+            throw flags(name, tpos, "trailer.flags.is_header", "bit 0 clear", trailer.flags());
+        }
+        if (!trailer.isDataFile()) {
+            throw flags(name, tpos, "trailer.flags.type", "bit 1 set (data file)", trailer.flags());
+        }
+        if (!trailer.isSealed()) {
+            throw flags(name, tpos, "trailer.flags.sealed", "bit 2 set", trailer.flags());
+        }
+        long indexOffset = trailer.indexOffset();
+        long n = trailer.indexSize();
+        if (Long.compareUnsigned(indexOffset, tpos) > 0) {
+            throw new FormatException(name, tpos + LsmtHeader.OFF_INDEX_OFFSET, "trailer.index_offset",
+                    "at most " + tpos + " (trailer position)", Long.toUnsignedString(indexOffset));
+        }
+        long room = (tpos - indexOffset) / SegmentMapping.BYTES;
+        if (Long.compareUnsigned(n, room) > 0) {
+            throw new FormatException(name, tpos + LsmtHeader.OFF_INDEX_SIZE, "trailer.index_size",
+                    "at most " + room + " entries (index_size*16 <= file_size-4096-index_offset)",
+                    Long.toUnsignedString(n));
+        }
+        MappingTable table = file != null ? loadIndex(file, indexOffset, n) : loadIndex(source, indexOffset, n);
+        return new SealedLayer(source, header, trailer, table, n);
+    }
+
+    /**
+     * The first {@value #HEAD_BYTES} bytes of the header or trailer block at {@code pos}, on the
+     * heap: read with pread from a local file (no mapping, no FFM on the open path), else copied out.
+     */
+    private static byte[] block(ByteSource source, MappedFile file, long pos) {
+        byte[] b = new byte[HEAD_BYTES];
+        if (file != null) {
+            file.readFully(pos, ByteBuffer.wrap(b));
+            return b;
+        }
+        try (Arena scratch = Arena.ofConfined()) {
+            MemorySegment s = Blocks.read(source, pos, LsmtHeader.BLOCK, scratch, pos == 0 ? "header" : "trailer");
+            MemorySegment.copy(s, Le.BYTE, 0, b, 0, HEAD_BYTES);
+        }
+        return b;
     }
 
     private static FormatException flags(String name, long base, String field, String expected, int flags) {
@@ -84,9 +109,37 @@ public final class SealedLayer implements AutoCloseable {
     }
 
     /**
-     * Checks every entry (invalid ones dropped, order, moffset range) and returns the table.
-     * When the invalid entries are only the trailing padding and the file is mapped, the table
-     * is the mapped index itself with tags forced to 0: no copy, no memory of its own.
+     * A local file: the index is checked by {@link IndexScan} (read with pread, on two threads
+     * when large). When the invalid entries are only the trailing padding, the table is the index
+     * in place in the file, mapped on first use, with tags forced to 0: no copy, no memory of its own.
+     */
+    private static MappingTable loadIndex(MappedFile file, long indexOffset, long n) {
+        IndexScan scan = IndexScan.run(file, indexOffset, n);
+        if (scan.suffixOnly) {
+            return new MappingTable(file, indexOffset, scan.valid, 0); // mapped on first use
+        }
+        return copyValid(file, indexOffset, n, scan.valid);
+    }
+
+    /** A table of its own holding the valid entries (invalid ones sit between valid ones). */
+    private static MappingTable copyValid(ByteSource source, long indexOffset, long n, long valid) {
+        MappingTable.Builder b = new MappingTable.Builder(valid);
+        try {
+            Entries.forEach(source, indexOffset, n, (i, lo, hi) -> {
+                if (SegmentMapping.offset(lo) != SegmentMapping.INVALID_OFFSET) {
+                    b.add(lo, SegmentMapping.withTag(hi, 0));
+                }
+            });
+            return b.build();
+        } catch (RuntimeException ex) {
+            b.close();
+            throw ex;
+        }
+    }
+
+    /**
+     * Any other source: checks every entry (invalid ones dropped, order, moffset range) and
+     * returns the table; in place when the source is mapped and only trailing padding is invalid.
      */
     private static MappingTable loadIndex(ByteSource source, long indexOffset, long n) {
         String name = source.name();
@@ -94,18 +147,12 @@ public final class SealedLayer implements AutoCloseable {
         MemorySegment mapped = source.segment();
         var check = new EntryCheck(name, indexOffset, e);
         if (mapped != null) {
-            check.scanMapped(mapped, n);
+            Entries.forEachChunk(mapped, indexOffset, 0, n, check);
             if (check.suffixOnly) {
                 return new MappingTable(mapped.asSlice(indexOffset, check.valid * SegmentMapping.BYTES),
                         check.valid, 0, null);
             }
-            MappingTable.Builder b = new MappingTable.Builder(check.valid);
-            Entries.forEach(source, indexOffset, n, (i, lo, hi) -> {
-                if (SegmentMapping.offset(lo) != SegmentMapping.INVALID_OFFSET) {
-                    b.add(lo, SegmentMapping.withTag(hi, 0));
-                }
-            });
-            return b.build();
+            return copyValid(source, indexOffset, n, check.valid);
         }
         MappingTable.Builder b = new MappingTable.Builder(Math.min(n, 1 << 16));
         try {
@@ -123,14 +170,13 @@ public final class SealedLayer implements AutoCloseable {
     }
 
     /** The per-entry rules of a sealed index: invalid entries skipped, ascending, moffset in range. */
-    private static final class EntryCheck implements Entries.Visitor, Entries.ChunkVisitor {
+    static final class EntryCheck implements Entries.Visitor, Entries.ChunkVisitor {
         final String name;
         final long indexOffset;
         final long e;
         long valid;
         boolean suffixOnly = true;
         long prevEnd = -1;
-        volatile boolean failed; // set by the thread checking the upper half
 
         EntryCheck(String name, long indexOffset, long e) {
             this.name = name;
@@ -147,10 +193,6 @@ public final class SealedLayer implements AutoCloseable {
             if (valid != i) {
                 suffixOnly = false;
             }
-            check(i, lo, hi, off);
-        }
-
-        private void check(long i, long lo, long hi, long off) {
             if (prevEnd > off) {
                 throw new FormatException(name, indexOffset + i * SegmentMapping.BYTES, "index[" + i + "].offset",
                         "entries sorted and non-overlapping (offset >= previous end " + prevEnd + ")",
@@ -162,66 +204,8 @@ public final class SealedLayer implements AutoCloseable {
         }
 
         /**
-         * The same rules over a mapped index, chunk by chunk through a small array. This runs
-         * when a fresh JVM opens its first large layer, mostly before the JIT has compiled
-         * anything: a raw bulk copy per chunk and one monomorphic loop (compiled on stack after a
-         * few thousand entries) cost a fraction of a var-handle read and a visitor call per entry.
-         * A large index is checked in two halves on two threads; the result, and the error on a
-         * bad entry, are exactly those of one pass in order.
-         */
-        void scanMapped(MemorySegment mapped, long n) {
-            long half = n / 2 / Entries.CHUNK * Entries.CHUNK; // the halves split at a chunk boundary
-            if (n < PARALLEL_CHECK_MIN || Runtime.getRuntime().availableProcessors() < 2) {
-                scanRange(mapped, 0, n);
-                return;
-            }
-            EntryCheck upper = new EntryCheck(name, indexOffset, e);
-            upper.valid = half; // as if every lower entry were valid; corrected below
-            Thread t = Thread.ofPlatform().daemon().name("obdj-index-check").start(() -> {
-                try {
-                    upper.scanRange(mapped, half, n);
-                } catch (RuntimeException | Error ex) {
-                    upper.failed = true;
-                }
-            });
-            try {
-                scanRange(mapped, 0, half);
-            } finally {
-                joinUninterruptibly(t);
-            }
-            long firstUpper = firstValidOffset(mapped, half, n);
-            if (upper.failed || (firstUpper >= 0 && firstUpper < prevEnd)) {
-                scanRange(mapped, half, n); // from the lower half's true state: throws the precise error
-                return;
-            }
-            long upperValid = upper.valid - half;
-            suffixOnly = valid == half ? upper.suffixOnly : suffixOnly && upperValid == 0;
-            if (upperValid > 0) {
-                prevEnd = upper.prevEnd;
-            }
-            valid += upperValid;
-        }
-
-        private void scanRange(MemorySegment mapped, long from, long to) {
-            Entries.forEachChunk(mapped, indexOffset, from, to, this);
-        }
-
-        /** The offset of the first valid entry in [from, to), or -1 when there is none. */
-        private long firstValidOffset(MemorySegment mapped, long from, long to) {
-            for (long i = from; i < to; i++) {
-                long off = Le.u64(Le.copyOut(mapped, indexOffset + i * SegmentMapping.BYTES, 8), 0) & SegmentMapping.MAX_OFFSET;
-                if (off != SegmentMapping.INVALID_OFFSET) {
-                    return off;
-                }
-            }
-            return -1;
-        }
-
-        /**
-         * Checks one chunk without a branch per rule: every rule is "some difference is not
-         * negative", so the differences are OR-ed into {@code bad} and its sign is looked at once
-         * per chunk. A chunk that fails is checked again entry by entry for the precise error.
-         * Values stay far below 2^63 (offsets < 2^50, moffsets < 2^55), so no difference overflows.
+         * Checks one chunk of a mapped index without a branch per rule (as {@link IndexScan}
+         * does); a chunk that fails is checked again entry by entry for the precise error.
          */
         @Override
         public void chunk(long base, long[] words, int cnt) {

@@ -46,8 +46,7 @@ public record ZFileHeader(int structSize, int digest, long flags, long indexOffs
             OFF_ORIGINAL_SIZE = 56, OFF_INDEX_CRC = 64, OFF_BLOCK_SIZE = 72, OFF_ALGO = 76, OFF_LEVEL = 77,
             OFF_USE_DICT = 78, OFF_DICT_SIZE = 84, OFF_VERIFY = 88;
 
-    private static final byte[] MAGIC = {0x5A, 0x46, 0x69, 0x6C, 0x65, 0x00, 0x01, 0x00, // "ZFile\0\1\0"
-            0x74, 0x75, 0x6A, 0x69, 0x2E, 0x79, 0x79, 0x66, 0x40, 0x41, 0x6C, 0x69, 0x62, 0x61, 0x62, 0x61}; // tuji.yyf@Alibaba
+    private static final byte[] MAGIC = ZFileMagic.MAGIC;
 
     /** True when {@code block} starts with the 24 ZFile magic bytes (magic0 and magic1). */
     public static boolean hasMagic(MemorySegment block) {
