@@ -118,14 +118,21 @@ public final class SealedLayer implements AutoCloseable {
         if (scan.suffixOnly) {
             return new MappingTable(file, indexOffset, scan.valid, 0); // mapped on first use
         }
-        return copyValid(file, indexOffset, n, scan.valid);
+        return copyValid(file, indexOffset, n, scan.valid, null);
     }
 
-    /** A table of its own holding the valid entries (invalid ones sit between valid ones). */
-    private static MappingTable copyValid(ByteSource source, long indexOffset, long n, long valid) {
-        MappingTable.Builder b = new MappingTable.Builder(valid);
+    /**
+     * A table of its own holding the valid entries, with room for {@code capacity} to start with;
+     * {@code check}, when not null, sees every entry first (one pass over a source that is not
+     * mapped).
+     */
+    private static MappingTable copyValid(ByteSource source, long indexOffset, long n, long capacity, EntryCheck check) {
+        MappingTable.Builder b = new MappingTable.Builder(capacity);
         try {
             Entries.forEach(source, indexOffset, n, (i, lo, hi) -> {
+                if (check != null) {
+                    check.accept(i, lo, hi);
+                }
                 if (SegmentMapping.offset(lo) != SegmentMapping.INVALID_OFFSET) {
                     b.add(lo, SegmentMapping.withTag(hi, 0));
                 }
@@ -152,21 +159,9 @@ public final class SealedLayer implements AutoCloseable {
                 return new MappingTable(mapped.asSlice(indexOffset, check.valid * SegmentMapping.BYTES),
                         check.valid, 0, null);
             }
-            return copyValid(source, indexOffset, n, check.valid);
+            return copyValid(source, indexOffset, n, check.valid, null);
         }
-        MappingTable.Builder b = new MappingTable.Builder(Math.min(n, 1 << 16));
-        try {
-            Entries.forEach(source, indexOffset, n, (i, lo, hi) -> {
-                check.accept(i, lo, hi);
-                if (SegmentMapping.offset(lo) != SegmentMapping.INVALID_OFFSET) {
-                    b.add(lo, SegmentMapping.withTag(hi, 0));
-                }
-            });
-            return b.build();
-        } catch (RuntimeException ex) {
-            b.close();
-            throw ex;
-        }
+        return copyValid(source, indexOffset, n, Math.min(n, 1 << 16), check);
     }
 
     /** The per-entry rules of a sealed index: invalid entries skipped, ascending, moffset in range. */
