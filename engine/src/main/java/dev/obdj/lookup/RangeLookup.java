@@ -18,6 +18,24 @@ public final class RangeLookup {
     private RangeLookup() {}
 
     /**
+     * The first mapping ending after {@code offset}: from the lookup's scan bound when it has one,
+     * walking the entries (which the caller reads next anyway), else its search.
+     */
+    private static long first(SegmentLookup finder, MemorySegment entries, long count, long offset) {
+        long i = finder.scanFrom(offset);
+        if (i < 0) {
+            return finder.firstEndingAfter(offset);
+        }
+        for (; i < count; i++) {
+            long w = entries.get(WORD, i << 4);
+            if ((w & OFFSET_MASK) + (w >>> 50) > offset) {
+                break;
+            }
+        }
+        return i;
+    }
+
+    /**
      * Finds the mappings intersecting {@code [offset, offset + length)} (sectors).
      *
      * @param finder  the lookup over {@code entries}
@@ -33,7 +51,7 @@ public final class RangeLookup {
             return 0;
         }
         long end = offset + length;
-        long i = finder.firstEndingAfter(offset);
+        long i = first(finder, entries, count, offset);
         if (i >= count) {
             return 0;
         }

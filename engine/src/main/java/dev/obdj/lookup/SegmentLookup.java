@@ -28,6 +28,20 @@ public interface SegmentLookup extends AutoCloseable {
         }
     }
 
+    /**
+     * Where a scan of the entries for {@code sector} may start: an index {@code j <=}
+     * {@link #firstEndingAfter(long) firstEndingAfter(sector)} at most {@value #SCAN} mappings
+     * before it, or {@code -1} when this lookup has no such cheap bound. A full lookup that reads
+     * the entries anyway walks from {@code j}, so the entries it reads are the only memory it waits
+     * on after the bound. The default has none.
+     */
+    default long scanFrom(long sector) {
+        return -1;
+    }
+
+    /** Most mappings between {@link #scanFrom(long)}'s bound and the answer. */
+    int SCAN = 16;
+
     /** A short name for logs and benchmarks, e.g. {@code "binary-search"}. */
     String name();
 

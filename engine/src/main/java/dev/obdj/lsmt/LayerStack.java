@@ -244,7 +244,7 @@ public final class LayerStack implements AutoCloseable {
         long end = offset + length;
         long delta = dstOffset - offset; // dst position = virtual position + delta
         long n = index.count();
-        long i = lookupNow().firstEndingAfter(offset >>> 9);
+        long i = firstFrom(offset >>> 9);
         while (pos < end) {
             if (i >= n) {
                 Zeros.fill(dst, pos + delta, end - pos);
@@ -274,13 +274,24 @@ public final class LayerStack implements AutoCloseable {
         }
     }
 
+    /**
+     * Where a walk over the merged index for {@code sector} starts: the lookup's scan bound when
+     * it has one (mappings before the answer end at or before {@code sector}, so the walk skips
+     * them: they have nothing to give), else the answer itself.
+     */
+    private long firstFrom(long sector) {
+        SegmentLookup l = lookupNow();
+        long from = l.scanFrom(sector);
+        return from >= 0 ? from : l.firstEndingAfter(sector);
+    }
+
     /** Reports the extents of {@code [offset, offset+length)} in order, adjacent ones of a kind unmerged. */
     public void forEachExtent(long offset, long length, ExtentVisitor visitor) {
         checkRange(offset, length);
         long pos = offset;
         long end = offset + length;
         long n = index.count();
-        for (long i = lookupNow().firstEndingAfter(offset >>> 9); pos < end && i < n; i++) {
+        for (long i = firstFrom(offset >>> 9); pos < end && i < n; i++) {
             long lo = index.lo(i);
             long mStart = SegmentMapping.offset(lo) << 9;
             if (mStart >= end) {

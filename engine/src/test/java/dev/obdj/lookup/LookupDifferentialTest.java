@@ -73,6 +73,17 @@ class LookupDifferentialTest {
     @Property(tries = 40)
     void clusteredLayoutsAgree(@ForAll @IntRange(min = 64, max = 5_000) int n, @ForAll boolean wide,
                                @ForAll long seed) {
+        clustered(n, wide, seed);
+    }
+
+    /** The same from {@code BptreeLookup.SCAN_MIN_ENTRIES} mappings on, where full lookups walk the entries from the directory's bound. */
+    @Property(tries = 6)
+    void largeClusteredLayoutsAgree(@ForAll @IntRange(min = 1 << 15, max = 70_000) int n, @ForAll boolean wide,
+                                    @ForAll long seed) {
+        clustered(n, wide, seed);
+    }
+
+    private static void clustered(int n, boolean wide, long seed) {
         java.util.SplittableRandom r = new java.util.SplittableRandom(seed);
         try (Arena arena = Arena.ofConfined()) {
             MemorySegment entries = arena.allocate(16L * n);
@@ -143,6 +154,13 @@ class LookupDifferentialTest {
             long answer = tree.firstEndingAfter(keys[k]);
             if (answer != expected[k]) {
                 assertEquals(expected[k], answer, tree.name() + " n=" + n + " key=" + keys[k]);
+            }
+        }
+        for (int k = 0; k < keys.length; k++) {
+            long from = tree.scanFrom(keys[k]);
+            if (from != -1 && (from < 0 || from > expected[k] || expected[k] - from > SegmentLookup.SCAN)) {
+                assertEquals(expected[k], from, tree.name() + " scanFrom n=" + n + " key=" + keys[k]
+                        + ": a bound at most " + SegmentLookup.SCAN + " mappings before the answer");
             }
         }
         Arrays.fill(got, -7);
