@@ -567,11 +567,7 @@ public final class ZFileWriter implements RetainingChannel {
                 return; // taken by another thread, or cancelled
             }
             try {
-                if (encoder != null) {
-                    compressArrays();
-                } else {
-                    compressBuffers();
-                }
+                compress();
             } catch (Throwable t) {
                 failure = t;
             } finally {
@@ -590,8 +586,12 @@ public final class ZFileWriter implements RetainingChannel {
             }
         }
 
-        /** The Java LZ4 encoder: from the heap input straight into the off-heap output. */
-        private void compressArrays() {
+        /**
+         * Compresses the batch block by block, each followed by its CRC when the file carries
+         * them: the Java LZ4 encoder from the heap input straight into the off-heap output, any
+         * other codec between the direct buffers.
+         */
+        private void compress() {
             int pos = 0;
             int k = 0;
             for (int at = 0; at < inLen; at += bs, k++) {
@@ -599,28 +599,9 @@ public final class ZFileWriter implements RetainingChannel {
                 if (at % COPY_STEP == 0) {
                     copyRetained(Math.min(inLen, at + COPY_STEP));
                 }
-                int c = encoder.compress(inArr, at, len, outSeg, pos);
-                if (crc) {
-                    crcView.limit(pos + c).position(pos);
-                    out.putInt(pos + c, Crc32cRaw.crc(Crc32cRaw.BLOCK_SEED, crcView));
-                    c += 4;
-                }
-                sizes[k] = c;
-                pos += c;
-            }
-            blocks = k;
-            outLen = pos;
-        }
-
-        private void compressBuffers() {
-            int pos = 0;
-            int k = 0;
-            for (int at = 0; at < inLen; at += bs, k++) {
-                int len = Math.min(bs, inLen - at);
-                if (at % COPY_STEP == 0) {
-                    copyRetained(Math.min(inLen, at + COPY_STEP));
-                }
-                int c = codec.compress(in, at, len, out, pos, out.capacity() - pos - (crc ? 4 : 0));
+                int c = encoder != null
+                        ? encoder.compress(inArr, at, len, outSeg, pos)
+                        : codec.compress(in, at, len, out, pos, out.capacity() - pos - (crc ? 4 : 0));
                 if (crc) {
                     crcView.limit(pos + c).position(pos);
                     out.putInt(pos + c, Crc32cRaw.crc(Crc32cRaw.BLOCK_SEED, crcView));
