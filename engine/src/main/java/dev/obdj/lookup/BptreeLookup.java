@@ -61,9 +61,9 @@ public final class BptreeLookup implements SegmentLookup {
             return 0;
         }
         if (direct) {
-            return windowOrWalk(sector, dir.get(LinearizedBptree.DIR_PAIR, ((sector - firstKey) >>> dirShift) << 2));
+            return windowOrWalk(sector, bucketBounds(sector));
         }
-        return wide ? kernel.rank64(keys, levelBase, sector) : kernel.rank32(keys, levelBase, (int) sector);
+        return walk(sector);
     }
 
     /**
@@ -85,13 +85,23 @@ public final class BptreeLookup implements SegmentLookup {
         if (sector < firstKey) {
             return 0;
         }
-        long pair = dir.get(LinearizedBptree.DIR_PAIR, ((sector - firstKey) >>> dirShift) << 2);
+        long pair = bucketBounds(sector);
         int lo = (int) pair;
         return (int) (pair >>> 32) - lo <= window ? lo : -1;
     }
 
     /** Smallest index whose full lookups walk the entries from the directory's bound. */
     static final long SCAN_MIN_ENTRIES = 1 << 15;
+
+    /** The rank of {@code sector} (in {@code [firstKey, lastKey)}) by walking down from the root. */
+    private long walk(long sector) {
+        return wide ? kernel.rank64(keys, levelBase, sector) : kernel.rank32(keys, levelBase, (int) sector);
+    }
+
+    /** {@code dir[b]} (low half) and {@code dir[b + 1]} (high half) for the bucket of {@code sector} in {@code [firstKey, lastKey)}. */
+    private long bucketBounds(long sector) {
+        return dir.get(LinearizedBptree.DIR_PAIR, ((sector - firstKey) >>> dirShift) << 2);
+    }
 
     /**
      * The rank of {@code sector} (in {@code [firstKey, lastKey)}) given its bucket's bounds
@@ -104,7 +114,7 @@ public final class BptreeLookup implements SegmentLookup {
             return lo + (wide ? kernel.window64(keys, leafBase + ((long) lo << 3), sector)
                     : kernel.window32(keys, leafBase + ((long) lo << 2), (int) sector));
         }
-        return wide ? kernel.rank64(keys, levelBase, sector) : kernel.rank32(keys, levelBase, (int) sector);
+        return walk(sector);
     }
 
     /**
