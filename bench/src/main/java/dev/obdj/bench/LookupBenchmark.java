@@ -120,6 +120,11 @@ public class LookupBenchmark {
         return sum;
     }
 
+    private long batchedAll(SegmentLookup l) {
+        l.firstEndingAfter(keys, KEYS, out);
+        return out[KEYS - 1];
+    }
+
     private long fullAll(SegmentLookup l) {
         long[] k = keys;
         long[] m = mappings;
@@ -170,29 +175,25 @@ public class LookupBenchmark {
     @Benchmark
     @OperationsPerInvocation(KEYS)
     public long batchedTree() {
-        tree.firstEndingAfter(keys, KEYS, out);
-        return out[KEYS - 1];
+        return batchedAll(tree);
     }
 
     @Benchmark
     @OperationsPerInvocation(KEYS)
     public long batchedTree256() {
-        tree256.firstEndingAfter(keys, KEYS, out);
-        return out[KEYS - 1];
+        return batchedAll(tree256);
     }
 
     @Benchmark
     @OperationsPerInvocation(KEYS)
     public long batchedWalk() {
-        walk.firstEndingAfter(keys, KEYS, out);
-        return out[KEYS - 1];
+        return batchedAll(walk);
     }
 
     @Benchmark
     @OperationsPerInvocation(KEYS)
     public long batchedScalar() {
-        treeScalar.firstEndingAfter(keys, KEYS, out);
-        return out[KEYS - 1];
+        return batchedAll(treeScalar);
     }
 
     @Benchmark

@@ -156,29 +156,26 @@ public class ZFileReadBenchmark {
     @Benchmark
     @OperationsPerInvocation(SEQ_READS)
     public long sequentialZFile() {
-        long sum = 0, size = reader.size(), reads = 0;
-        for (long at = 0; at < size; at += SEQ) {
-            int n = (int) Math.min(SEQ, size - at);
-            reader.read(at, big, 0, n);
-            sum += check(big, n);
-            reads++;
-        }
-        expect(sum, SEQUENTIAL_CHECK, "sequential");
-        return reads;
+        return sequential(reader, "sequential");
     }
 
     /** The same reads with {@code splitReads} off: every block checked and decoded on the calling thread. */
     @Benchmark
     @OperationsPerInvocation(SEQ_READS)
     public long sequentialZFileSerial() {
-        long sum = 0, size = serialReader.size(), reads = 0;
+        return sequential(serialReader, "sequential, serial");
+    }
+
+    /** 1 MiB reads over the whole file through {@code r}, checked against the anchor; returns the read count. */
+    private long sequential(ZFileReader r, String what) {
+        long sum = 0, size = r.size(), reads = 0;
         for (long at = 0; at < size; at += SEQ) {
             int n = (int) Math.min(SEQ, size - at);
-            serialReader.read(at, big, 0, n);
+            r.read(at, big, 0, n);
             sum += check(big, n);
             reads++;
         }
-        expect(sum, SEQUENTIAL_CHECK, "sequential, serial");
+        expect(sum, SEQUENTIAL_CHECK, what);
         return reads;
     }
 
